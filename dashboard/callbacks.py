@@ -1,0 +1,304 @@
+"""Callbacks: each one reads its inputs, calls a plain function, and returns its outputs.
+
+Registered by ``register(app, deps)``; nothing here holds state between requests, so any
+worker can serve any request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from dashboard import figures, ids, views
+from dashboard.i18n import month_label, normalise_lang, t
+from dashboard.layout import TEXT_KEYS, StaticDeps, metric_options
+from dashboard.state import (
+    Controls,
+    ViewState,
+    clicked_department,
+    department_options,
+    family_options,
+    metier_options,
+    poste_options,
+    region_options,
+    sync_state,
+)
+from data_access.queries import InvalidParameter
+from data_access.tension import InvalidReferenceError
+
+T = TypeVar("T")
+DATABASE_ERRORS = (OperationalError, DBAPIError)
+CONTROL_IDS = (ids.MONTH, ids.METRIC, ids.REGION, ids.DEPARTMENT, ids.FAMILY, ids.METIER, ids.POSTE)
+
+
+def _state(data: dict[str, Any] | None) -> ViewState:
+    if not data:
+        raise PreventUpdate
+    return ViewState.from_store(data)
+
+
+def _guard(render: Callable[[], T], fallback: Callable[[str], T], lang: str) -> tuple[T, Any]:
+    """Run a render; on a database failure return the fallback and flag the error."""
+    try:
+        return render(), no_update
+    except DATABASE_ERRORS:
+        return fallback(t("db_down", lang)), time.time()
+    except (InvalidParameter, InvalidReferenceError):
+        return fallback(t("no_figures", lang)), no_update
+
+
+def register(app: Dash, deps: StaticDeps) -> None:
+    """Attach every callback of the page to ``app``."""
+    service = deps.service
+    geometry = deps.geometry
+
+    @app.callback(
+        Output(ids.STATE, "data"),
+        Output(ids.URL, "search"),
+        Output(ids.LANG_STORE, "data"),
+        *[Output(c, "value") for c in CONTROL_IDS],
+        Output(ids.MONTH, "options"),
+        Output(ids.REGION, "options"),
+        Output(ids.DEPARTMENT, "options"),
+        Output(ids.FAMILY, "options"),
+        Output(ids.METIER, "options"),
+        Output(ids.POSTE, "options"),
+        Output(ids.NOTICE, "children"),
+        Output(ids.NOTICE, "hidden"),
+        Input(ids.URL, "search"),
+        *[Input(c, "value") for c in CONTROL_IDS],
+        Input(ids.MAP, "clickData"),
+        Input(ids.RESET, "n_clicks"),
+        Input(ids.LANG_FR, "n_clicks"),
+        Input(ids.LANG_EN, "n_clicks"),
+        Input(ids.DATA_VERSION, "data"),
+        State(ids.STATE, "data"),
+    )
+    def on_state_change(search: Any, *args: Any) -> tuple[Any, ...]:
+        controls = Controls(*args[:7])
+        click, previous = args[7], args[-1]
+        trigger = ctx.triggered_id
+        lang_request = {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger)
+        try:
+            catalog = service.catalog()
+            result = sync_state(
+                trigger,
+                search,
+                controls,
+                clicked_department(click),
+                previous,
+                catalog,
+                lang_request,
+            )
+        except DATABASE_ERRORS:
+            raise PreventUpdate from None
+        state = result.state
+        if not state.month:
+            raise PreventUpdate
+        lang = state.lang
+        months = [{"label": month_label(m, lang), "value": m} for m in reversed(catalog.months)]
+        notice = (
+            t("notice_ignored", lang, detail=", ".join(result.ignored)) if result.ignored else ""
+        )
+        return (
+            state.to_store(),
+            state.to_query(),
+            lang,
+            state.month,
+            state.metric,
+            state.region,
+            state.department,
+            state.family,
+            state.metier,
+            state.poste,
+            months,
+            region_options(catalog),
+            department_options(catalog, state.region),
+            family_options(catalog),
+            metier_options(catalog, state.family),
+            poste_options(catalog, state.family, state.metier),
+            notice,
+            not result.ignored,
+        )
+
+    @app.callback(
+        *[Output(ids.text_id(k), "children") for k in TEXT_KEYS],
+        Output(ids.METRIC, "options"),
+        Output(ids.RESET, "children"),
+        Output(ids.DOWNLOAD_CSV_BUTTON, "children"),
+        Output(ids.REGION, "placeholder"),
+        Output(ids.DEPARTMENT, "placeholder"),
+        Output(ids.FAMILY, "placeholder"),
+        Output(ids.METIER, "placeholder"),
+        Output(ids.POSTE, "placeholder"),
+        Output(ids.LANG_FR, "className"),
+        Output(ids.LANG_EN, "className"),
+        Output(ids.DEMO_BADGE, "children"),
+        Input(ids.LANG_STORE, "data"),
+    )
+    def on_language(lang_value: Any) -> tuple[Any, ...]:
+        lang = normalise_lang(lang_value)
+        return (
+            *[t(k, lang) for k in TEXT_KEYS],
+            metric_options(lang),
+            t("reset", lang),
+            t("download_csv", lang),
+            t("all_regions", lang),
+            t("all_departments", lang),
+            t("all_families", lang),
+            t("all_metiers", lang),
+            t("all_postes", lang),
+            "lang active" if lang == "fr" else "lang",
+            "lang active" if lang == "en" else "lang",
+            t("demo_badge", lang),
+        )
+
+    app.clientside_callback(
+        """
+        function(lang) {
+            document.documentElement.setAttribute('lang', lang || 'fr');
+            return lang || 'fr';
+        }
+        """,
+        Output(ids.LANG_APPLIED, "data"),
+        Input(ids.LANG_STORE, "data"),
+    )
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.MAP_TABLE, "rowData"),
+        Output(ids.MAP_TABLE, "columnDefs"),
+        Output(ids.MAP_TABLE, "dashGridOptions"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_map(data: Any) -> tuple[Any, ...]:
+        state = _state(data)
+        (figure, rows, columns), error = _guard(
+            lambda: views.render_map(service, geometry, state),
+            lambda message: (figures.empty_figure(message), [], []),
+            state.lang,
+        )
+        options = {"domLayout": "autoHeight", "context": {"lang": state.lang}}
+        return figure, rows, columns, options, error
+
+    @app.callback(
+        Output(ids.KEY_FIGURES, "children"),
+        Output(ids.TREND, "figure"),
+        Output(ids.SELECTION_SUMMARY, "children"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_trend(data: Any) -> tuple[Any, ...]:
+        state = _state(data)
+        (cards, trend, summary), error = _guard(
+            lambda: (
+                views.render_key_figures(service, state),
+                views.render_trend(service, state),
+                views.selection_summary(service, state),
+            ),
+            lambda message: ([], figures.empty_figure(message), ""),
+            state.lang,
+        )
+        return cards, trend, summary, error
+
+    @app.callback(
+        Output(ids.BREAKDOWN, "figure"),
+        Output(ids.BREAKDOWN_REGION, "figure"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_breakdowns(data: Any) -> tuple[Any, ...]:
+        state = _state(data)
+        (jobs, regions), error = _guard(
+            lambda: (
+                views.render_breakdown(service, state),
+                views.render_region_breakdown(service, state),
+            ),
+            lambda message: (figures.empty_figure(message), figures.empty_figure(message)),
+            state.lang,
+        )
+        return jobs, regions, error
+
+    @app.callback(
+        Output(ids.TOP_JOBS, "rowData"),
+        Output(ids.TOP_JOBS, "columnDefs"),
+        Output(ids.TOP_JOBS_CAPTION, "children"),
+        Output(ids.TOP_JOBS, "dashGridOptions"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_top_jobs(data: Any) -> tuple[Any, ...]:
+        state = _state(data)
+        (rows, columns, caption), error = _guard(
+            lambda: views.render_top_jobs(service, state),
+            lambda message: ([], [], message),
+            state.lang,
+        )
+        options = {"domLayout": "autoHeight", "context": {"lang": state.lang}}
+        return rows, columns, caption, options, error
+
+    @app.callback(
+        Output(ids.METHODOLOGY, "children"),
+        Output(ids.DEMO_BADGE, "hidden"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def on_methodology(lang_value: Any, version: Any) -> tuple[Any, ...]:
+        lang = normalise_lang(lang_value)
+        if version is None:
+            raise PreventUpdate
+        (blocks, hidden), error = _guard(
+            lambda: (views.render_methodology(service, lang), not service.status().is_demo),
+            lambda message: ([message], no_update),
+            lang,
+        )
+        return blocks, hidden, error
+
+    @app.callback(
+        Output(ids.DATA_VERSION, "data"),
+        Output(ids.DB_ALERT, "children"),
+        Output(ids.DB_ALERT, "hidden"),
+        Output(ids.RETRY, "disabled"),
+        Input(ids.RETRY, "n_intervals"),
+        Input(ids.DB_ERROR, "data"),
+        State(ids.LANG_STORE, "data"),
+        State(ids.DATA_VERSION, "data"),
+    )
+    def on_health(_ticks: Any, _error: Any, lang_value: Any, known: Any) -> tuple[Any, ...]:
+        lang = normalise_lang(lang_value)
+        try:
+            version = service.data_version()
+            months = service.status().months
+        except DATABASE_ERRORS:
+            return None, t("db_down", lang), False, False
+        if not months:
+            return no_update, t("no_month", lang), False, True
+        return (version if version != known else no_update), "", True, True
+
+    @app.callback(
+        Output(ids.DOWNLOAD_CSV, "data"),
+        Input(ids.DOWNLOAD_CSV_BUTTON, "n_clicks"),
+        State(ids.STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_download(clicks: Any, data: Any) -> Any:
+        if not clicks:
+            raise PreventUpdate
+        state = _state(data)
+        try:
+            content, filename = views.csv_download(service, state)
+        except DATABASE_ERRORS:
+            raise PreventUpdate from None
+        return dcc.send_string(content, filename, type="text/csv")

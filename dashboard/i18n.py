@@ -1,0 +1,293 @@
+"""Every user-facing text, French first and English second, and locale-aware formatting.
+
+Callbacks never hold text: they ask ``t(key, lang)``. Numbers follow each language's rules:
+French uses a narrow no-break space for thousands and a decimal comma.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+DEFAULT_LANG: Lang = "fr"
+
+NNBSP = "\u202f"  # espace fine insécable
+
+MONTH_NAMES: dict[Lang, tuple[str, ...]] = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # page
+    "page_title": (
+        "GEN_SCAN — offres et formations du numérique",
+        "GEN_SCAN — digital jobs and trainings",
+    ),
+    "app_name": ("GEN_SCAN", "GEN_SCAN"),
+    "tagline": (
+        "Chaque mois, les offres d'emploi du numérique face aux formations disponibles, "
+        "par département.",
+        "Every month, digital job offers set against the trainings available, by département.",
+    ),
+    "demo_badge": ("Données de démonstration", "Demo data"),
+    "demo_note": (
+        "Les chiffres affichés sont une histoire de démonstration générée, calée sur les chiffres "
+        "publiés par GEN_SCAN : ce ne sont pas des données réelles.",
+        "The figures shown are a generated demo history calibrated on GEN_SCAN's published "
+        "figures: they are not real data.",
+    ),
+    "skip_to_content": ("Aller au contenu", "Skip to content"),
+    "language": ("Langue", "Language"),
+    # filters
+    "filters": ("Filtres", "Filters"),
+    "month": ("Mois", "Month"),
+    "metric": ("Indicateur", "Indicator"),
+    "region": ("Région", "Region"),
+    "department": ("Département", "Département"),
+    "family": ("Famille de métiers", "Job family"),
+    "metier": ("Métier", "Métier (job)"),
+    "poste": ("Poste", "Poste (position)"),
+    "all_regions": ("Toute la France", "All of France"),
+    "all_departments": ("Tous les départements", "All départements"),
+    "all_families": ("Toutes les familles", "All families"),
+    "all_metiers": ("Tous les métiers", "All métiers"),
+    "all_postes": ("Tous les postes", "All postes"),
+    "reset": ("Effacer la sélection", "Clear selection"),
+    "metric_job_offers": ("Offres d'emploi", "Job offers"),
+    "metric_trainings": ("Formations", "Trainings"),
+    "metric_tension": ("Indice de tension", "Tension index"),
+    # sections
+    "map_title": ("Carte des départements", "Map of départements"),
+    "map_help": (
+        "Cliquez sur un département pour le sélectionner ; cliquez à nouveau pour revenir.",
+        "Click a département to select it; click it again to go back.",
+    ),
+    "map_table_title": ("Les chiffres de la carte en tableau", "The map's figures as a table"),
+    "key_figures_title": ("Chiffres clés", "Key figures"),
+    "breakdown_title": ("Répartition par famille, métier et poste", "By family, métier and poste"),
+    "breakdown_region_title": ("Répartition par région", "By region"),
+    "trend_title": ("Évolution mensuelle", "Monthly trend"),
+    "top_jobs_title": ("Top 30 des postes les plus demandés", "Top 30 most demanded postes"),
+    "methodology_title": ("Méthodologie et sources", "Methodology and sources"),
+    "download_csv": ("Télécharger les chiffres (CSV)", "Download the figures (CSV)"),
+    "share_hint": (
+        "L'adresse de la page décrit la vue affichée : copiez-la pour la partager.",
+        "The page address describes this view: copy it to share it.",
+    ),
+    # key figures
+    "kf_job_offers": ("Offres d'emploi", "Job offers"),
+    "kf_trainings": ("Formations disponibles", "Trainings available"),
+    "kf_tension": ("Indice de tension", "Tension index"),
+    "kf_vs_month": ("sur 1 mois", "over 1 month"),
+    "kf_vs_year": ("sur 12 mois", "over 12 months"),
+    "kf_no_comparison": ("pas de mois de comparaison", "no month to compare"),
+    "kf_points": ("pt", "pt"),
+    # statuses
+    "status_ok": ("Indice calculé", "Index computed"),
+    "status_no_trainings": ("Aucune formation (indice +∞)", "No training (index +∞)"),
+    "status_no_offers": ("Aucune offre (indice −∞)", "No job offer (index −∞)"),
+    "status_no_data": ("Pas de données", "No data"),
+    # charts
+    "axis_count": ("Nombre", "Count"),
+    "axis_index": ("Indice", "Index"),
+    "national": ("France", "France"),
+    "national_curve": ("France (comparaison)", "France (comparison)"),
+    "reference_line": ("Référence nationale (1)", "National reference (1)"),
+    "balance_line": ("Équilibre (0)", "Balance (0)"),
+    "hover_offers": ("Offres", "Offers"),
+    "hover_trainings": ("Formations", "Trainings"),
+    "hover_index": ("Indice", "Index"),
+    "hover_status": ("Statut", "Status"),
+    "no_figures": ("Aucun chiffre pour cette sélection.", "No figures for this selection."),
+    "insets_note": (
+        "Outre-mer et petite couronne parisienne en médaillons.",
+        "Overseas départements and inner Paris shown in insets.",
+    ),
+    # top 30
+    "col_rank": ("Rang", "Rank"),
+    "col_trend": ("Évolution", "Trend"),
+    "col_poste": ("Poste", "Poste"),
+    "col_metier": ("Métier", "Métier"),
+    "col_family": ("Famille", "Family"),
+    "col_offers_quarter": ("Offres (trimestre)", "Offers (quarter)"),
+    "col_trainings_quarter": ("Formations (trimestre)", "Trainings (quarter)"),
+    "col_index": ("Indice de tension", "Tension index"),
+    "col_status": ("Statut", "Status"),
+    "col_territory": ("Territoire", "Territory"),
+    "col_code": ("Code", "Code"),
+    "col_offers": ("Offres", "Offers"),
+    "col_trainings": ("Formations", "Trainings"),
+    "badge_new": ("nouveau", "new"),
+    "quarter": ("T{q} {year}", "Q{q} {year}"),
+    "top_caption": (
+        "{territory}, {quarter} : classés par offres cumulées du trimestre ; évolution du rang "
+        "par rapport au {previous}.",
+        "{territory}, {quarter}: ranked by the quarter's total offers; rank change against "
+        "{previous}.",
+    ),
+    "top_caption_first": (
+        "{territory}, {quarter} : classés par offres cumulées du trimestre ; pas de trimestre "
+        "précédent à comparer.",
+        "{territory}, {quarter}: ranked by the quarter's total offers; no previous quarter to "
+        "compare.",
+    ),
+    # notices and errors
+    "notice_ignored": (
+        "Paramètre ignoré dans l'adresse : {detail}",
+        "Ignored in the address: {detail}",
+    ),
+    "db_down": (
+        "La base de données est momentanément injoignable. Les chiffres reviendront d'eux-mêmes "
+        "dès qu'elle répondra (nouvel essai toutes les 5 secondes).",
+        "The database cannot be reached right now. Figures will come back by themselves as soon "
+        "as it answers (retrying every 5 seconds).",
+    ),
+    "no_month": (
+        "Aucun mois n'a encore été importé : lancez « python -m data_access seed-demo » ou "
+        "importez un fichier mensuel.",
+        "No month has been imported yet: run “python -m data_access seed-demo” or import a "
+        "monthly file.",
+    ),
+    "selection": ("Sélection", "Selection"),
+    # methodology
+    "method_sources_title": ("Sources", "Sources"),
+    "method_sources": (
+        "Offres d'emploi : statistiques mensuelles d'un agrégateur d'annonces, dédoublonnées et "
+        "rattachées à la cartographie des métiers du numérique de la Grande École du Numérique. "
+        "Formations : moteur de recherche de formations de GEN (ONISEP, Mon Compte Formation, "
+        "réseau des CARIF-OREF), au format LHEO. Les formations uniquement en ligne ne sont "
+        "rattachées à aucun département : elles comptent dans le total national seulement.",
+        "Job offers: monthly statistics from a job-ad aggregator, deduplicated and mapped onto "
+        "the Grande École du Numérique's digital job map. Trainings: GEN's training search "
+        "engine (ONISEP, Mon Compte Formation, CARIF-OREF network), in the LHEO format. "
+        "Online-only trainings belong to no département: they count in the national total only.",
+    ),
+    "method_jobmap_title": ("Cartographie des métiers", "Job map"),
+    "method_jobmap": (
+        "{families} familles, {metiers} métiers et {postes} postes (cartographie de janvier 2023).",
+        "{families} families, {metiers} métiers and {postes} postes (job map of January 2023).",
+    ),
+    "method_index_title": ("Indice de tension", "Tension index"),
+    "method_index": (
+        "i = ln(offres / formations) / i0, où i0 = ln(offres / formations) au niveau national, "
+        "tous postes confondus, en {month} (i0 = {i0}). L'indice vaut 0 quand offres et "
+        "formations s'équilibrent et 1 au niveau national de référence. Les agrégats (région, "
+        "famille…) rapportent des sommes d'offres à des sommes de formations : on ne fait jamais "
+        "la moyenne d'indices. Sans formation, l'indice est +∞ ; sans offre, −∞ ; sans l'une ni "
+        "l'autre, il n'est pas défini : la carte leur donne une couleur à part.",
+        "i = ln(offers / trainings) / i0, where i0 = ln(offers / trainings) nationally, all "
+        "postes together, in {month} (i0 = {i0}). The index is 0 when offers and trainings "
+        "balance and 1 at the national reference. Aggregates (region, family…) divide summed "
+        "offers by summed trainings: indices are never averaged. With no training the index is "
+        "+∞; with no offer, −∞; with neither it is undefined: the map gives these their own "
+        "colour.",
+    ),
+    "method_reference_fallback": (
+        "Le mois de référence demandé ({requested}) est absent : le premier mois disponible est "
+        "utilisé.",
+        "The requested reference month ({requested}) is absent: the earliest month available is "
+        "used.",
+    ),
+    "method_demo_title": ("Données de démonstration", "Demo data"),
+    "method_real_data": (
+        "Les chiffres proviennent des fichiers mensuels importés.",
+        "The figures come from the imported monthly files.",
+    ),
+    "method_geo_title": ("Fond de carte", "Base map"),
+    "method_geo": (
+        "Contours des départements : IGN – ADMIN EXPRESS, Licence Ouverte 2.0 (simplifiés).",
+        "Département boundaries: IGN – ADMIN EXPRESS, Licence Ouverte 2.0 (simplified).",
+    ),
+    "method_api_title": ("Données ouvertes", "Open data"),
+    "method_api": (
+        "Tous les chiffres sont disponibles par l'API : /api/v1 (description OpenAPI : "
+        "/api/v1/openapi.json).",
+        "Every figure is available from the API: /api/v1 (OpenAPI description: "
+        "/api/v1/openapi.json).",
+    ),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (French when unknown), with ``{placeholders}`` filled."""
+    french, english = LABELS[key]
+    text = english if lang == "en" else french
+    return text.format(**values) if values else text
+
+
+def normalise_lang(value: object) -> Lang:
+    return "en" if value == "en" else "fr"
+
+
+def fmt_int(value: float | int | None, lang: str) -> str:
+    """Whole number with the language's thousands separator; an en dash when missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{round(value):,}"
+    return text.replace(",", NNBSP) if lang != "en" else text
+
+
+def fmt_decimal(value: float | None, lang: str, digits: int = 2) -> str:
+    """Decimal with a comma in French; an en dash when missing or not finite."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = f"{value:,.{digits}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def fmt_signed_percent(value: float | None, lang: str) -> str:
+    """Relative change such as ``+12,5 %`` (French) or ``+12.5%`` (English)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    number = fmt_decimal(abs(value) * 100, lang, 1)
+    return f"{sign}{number}{NNBSP}%" if lang != "en" else f"{sign}{number}%"
+
+
+def fmt_signed_decimal(value: float | None, lang: str, digits: int = 2) -> str:
+    """Absolute change of an index, with an explicit sign."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return f"{sign}{fmt_decimal(abs(value), lang, digits)}"
+
+
+def month_label(month: str, lang: str) -> str:
+    """``2023-01`` → ``janvier 2023`` / ``January 2023``."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[normalise_lang(lang)][int(number) - 1]} {year}"
+
+
+def status_label(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang)

@@ -1,0 +1,338 @@
+"""Page structure. Texts come from ``dashboard.i18n``; every figure is filled by callbacks."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.figures import MapGeometry
+from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.service import Service
+from dashboard.state import DEFAULT_METRIC, METRICS
+from dashboard.theme import GRAPH_CONFIG
+from dashboard.transforms import map_geometry
+from geodata import GEOJSON_PATH, load_departements_geojson, load_insets
+
+GEOJSON_ROUTE = "/geodata/departements.{digest}.geojson"
+
+# Static texts whose content follows the language: element id suffix → label key.
+TEXT_KEYS = (
+    "tagline",
+    "skip_to_content",
+    "filters",
+    "month",
+    "metric",
+    "region",
+    "department",
+    "family",
+    "metier",
+    "poste",
+    "share_hint",
+    "map_title",
+    "map_help",
+    "map_table_title",
+    "insets_note",
+    "key_figures_title",
+    "trend_title",
+    "breakdown_title",
+    "breakdown_region_title",
+    "top_jobs_title",
+    "methodology_title",
+    "method_geo",
+)
+
+
+@dataclass(frozen=True)
+class StaticDeps:
+    """What the page needs beyond the database: the service and the map geometry index."""
+
+    service: Service
+    geometry: MapGeometry
+    geojson_bytes: bytes
+    geojson_route: str
+    map_config: dict[str, Any]
+
+
+def load_static(service: Service, url_prefix: str, topojson_url: str) -> StaticDeps:
+    """Read the committed geometry once per process, at app creation.
+
+    The GeoJSON is served under a content-hashed URL so browsers may cache it for good;
+    ``topojson_url`` points Plotly's geo maps at a local (empty) world layer instead of its CDN.
+    """
+    geojson_bytes = GEOJSON_PATH.read_bytes()
+    digest = hashlib.sha256(geojson_bytes).hexdigest()[:12]
+    route = GEOJSON_ROUTE.format(digest=digest)
+    geometry = map_geometry(load_departements_geojson(), load_insets(), url_prefix + route)
+    map_config = {**GRAPH_CONFIG, "topojsonURL": topojson_url, "scrollZoom": False}
+    return StaticDeps(service, geometry, geojson_bytes, route, map_config)
+
+
+def _text(key: str, tag: Any = html.Span, **props: Any) -> Any:
+    return tag(t(key, DEFAULT_LANG), id=ids.text_id(key), **props)
+
+
+def _field(label_key: str, control: Any, control_id: str) -> html.Div:
+    return html.Div(
+        [
+            html.Label(t(label_key, DEFAULT_LANG), id=ids.text_id(label_key), htmlFor=control_id),
+            control,
+        ],
+        className="field",
+    )
+
+
+def _dropdown(component_id: str, placeholder_key: str, clearable: bool = True) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=component_id,
+        options=[],
+        value=None,
+        placeholder=t(placeholder_key, DEFAULT_LANG),
+        clearable=clearable,
+        searchable=True,
+        optionHeight=44,
+    )
+
+
+def metric_options(lang: str) -> list[dict[str, str]]:
+    keys = {
+        "job_offers": "metric_job_offers",
+        "trainings": "metric_trainings",
+        "tension": "metric_tension",
+    }
+    return [{"label": t(keys[m], lang), "value": m} for m in METRICS]
+
+
+def _filters() -> html.Section:
+    return html.Section(
+        [
+            _text("filters", html.H2, className="visually-hidden"),
+            html.Div(
+                [
+                    _field("month", _dropdown(ids.MONTH, "month", clearable=False), ids.MONTH),
+                    html.Div(
+                        [
+                            html.Span(
+                                t("metric", DEFAULT_LANG),
+                                id=ids.text_id("metric"),
+                                className="field-label",
+                            ),
+                            dcc.RadioItems(
+                                id=ids.METRIC,
+                                options=metric_options(DEFAULT_LANG),
+                                value=DEFAULT_METRIC,
+                                className="metric-switch",
+                                inputClassName="metric-input",
+                                labelClassName="metric-label",
+                            ),
+                        ],
+                        className="field field-metric",
+                        role="radiogroup",
+                        **{"aria-labelledby": ids.text_id("metric")},
+                    ),
+                    _field("region", _dropdown(ids.REGION, "all_regions"), ids.REGION),
+                    _field(
+                        "department", _dropdown(ids.DEPARTMENT, "all_departments"), ids.DEPARTMENT
+                    ),
+                    _field("family", _dropdown(ids.FAMILY, "all_families"), ids.FAMILY),
+                    _field("metier", _dropdown(ids.METIER, "all_metiers"), ids.METIER),
+                    _field("poste", _dropdown(ids.POSTE, "all_postes"), ids.POSTE),
+                ],
+                className="filters-grid",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        t("reset", DEFAULT_LANG),
+                        id=ids.RESET,
+                        className="button secondary",
+                        n_clicks=0,
+                        type="button",
+                    ),
+                    html.Button(
+                        t("download_csv", DEFAULT_LANG),
+                        id=ids.DOWNLOAD_CSV_BUTTON,
+                        className="button",
+                        n_clicks=0,
+                        type="button",
+                    ),
+                    _text("share_hint", html.Span, className="hint"),
+                ],
+                className="filters-actions",
+            ),
+        ],
+        className="filters card",
+        **{"aria-labelledby": ids.text_id("filters")},
+    )
+
+
+def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section:
+    return html.Section(
+        [_text(title_key, html.H2), *children],
+        className=f"card {extra_class}".strip(),
+        **{"aria-labelledby": ids.text_id(title_key)},
+    )
+
+
+def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> dcc.Graph:
+    return dcc.Graph(
+        id=component_id,
+        config=config or GRAPH_CONFIG,
+        style={"minHeight": f"{height}px"},
+        figure={"data": [], "layout": {"height": height}},
+    )
+
+
+def _grid(component_id: str) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=component_id,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
+        dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": False},
+        className="ag-theme-quartz",
+        style={"width": "100%"},
+        columnSize="responsiveSizeToFit",
+    )
+
+
+def build_layout(deps: StaticDeps) -> html.Div:
+    """The page, in French until the state says otherwise (the URL may ask for English)."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.STATE),
+            dcc.Store(id=ids.LANG_STORE, data=DEFAULT_LANG),
+            dcc.Store(id=ids.DATA_VERSION),
+            dcc.Store(id=ids.DB_ERROR),
+            dcc.Store(id=ids.LANG_APPLIED),
+            dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
+            dcc.Download(id=ids.DOWNLOAD_CSV),
+            html.A(
+                t("skip_to_content", DEFAULT_LANG),
+                id=ids.text_id("skip_to_content"),
+                href="#main",
+                className="skip-link",
+            ),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.H1("GEN_SCAN"),
+                            _text("tagline", html.P, className="tagline"),
+                        ],
+                        className="brand",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(
+                                t("demo_badge", DEFAULT_LANG),
+                                id=ids.DEMO_BADGE,
+                                className="badge demo",
+                                hidden=True,
+                            ),
+                            html.Div(
+                                [
+                                    html.Button(
+                                        "FR",
+                                        id=ids.LANG_FR,
+                                        n_clicks=0,
+                                        type="button",
+                                        className="lang",
+                                        lang="fr",
+                                        **{"aria-label": "Français"},
+                                    ),
+                                    html.Button(
+                                        "EN",
+                                        id=ids.LANG_EN,
+                                        n_clicks=0,
+                                        type="button",
+                                        className="lang",
+                                        lang="en",
+                                        **{"aria-label": "English"},
+                                    ),
+                                ],
+                                className="lang-switch",
+                                role="group",
+                            ),
+                        ],
+                        className="header-side",
+                    ),
+                ],
+                className="app-header",
+            ),
+            html.Div(id=ids.DB_ALERT, role="alert", className="alert", hidden=True),
+            html.Div(id=ids.NOTICE, role="status", className="notice", hidden=True),
+            html.Main(
+                [
+                    _filters(),
+                    html.Div(id=ids.SELECTION_SUMMARY, className="selection", role="status"),
+                    html.Div(
+                        [
+                            _card(
+                                "map_title",
+                                _graph(ids.MAP, 560, deps.map_config),
+                                html.P(
+                                    [_text("map_help"), " ", _text("insets_note")],
+                                    className="hint",
+                                ),
+                                html.Details(
+                                    [
+                                        html.Summary(
+                                            t("map_table_title", DEFAULT_LANG),
+                                            id=ids.text_id("map_table_title"),
+                                        ),
+                                        _grid(ids.MAP_TABLE),
+                                    ],
+                                    className="table-details",
+                                ),
+                                extra_class="area-map",
+                            ),
+                            _card(
+                                "key_figures_title",
+                                html.Div(id=ids.KEY_FIGURES, className="key-figures"),
+                                extra_class="area-kf",
+                            ),
+                            _card("trend_title", _graph(ids.TREND, 520), extra_class="area-trend"),
+                            _card(
+                                "breakdown_title",
+                                _graph(ids.BREAKDOWN, 300),
+                                extra_class="area-breakdown",
+                            ),
+                            _card(
+                                "breakdown_region_title",
+                                _graph(ids.BREAKDOWN_REGION, 300),
+                                extra_class="area-regions",
+                            ),
+                            _card(
+                                "top_jobs_title",
+                                html.P(id=ids.TOP_JOBS_CAPTION, className="hint"),
+                                _grid(ids.TOP_JOBS),
+                                extra_class="area-top",
+                            ),
+                            _card(
+                                "methodology_title",
+                                html.Div(id=ids.METHODOLOGY, className="methodology"),
+                                extra_class="area-method",
+                            ),
+                        ],
+                        className="dashboard-grid",
+                    ),
+                ],
+                id="main",
+                tabIndex="-1",
+            ),
+            html.Footer(
+                [
+                    _text("method_geo", html.P),
+                    html.P(html.A("API /api/v1 (OpenAPI)", href="/api/v1/openapi.json")),
+                ],
+                className="app-footer",
+            ),
+        ],
+        className="app",
+    )

@@ -1,0 +1,73 @@
+"""Colours, fonts and base chart styling: one place, so every chart looks like the others.
+
+The palette is Okabe–Ito (readable with the common colour-vision deficiencies); the diverging
+tension scale runs from blue (more trainings than offers) to red (more offers), through white at
+0, with the three undefined statuses in hues that appear nowhere on the scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FONT_FAMILY = (
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', sans-serif"
+)
+TEXT = "#1d2433"
+MUTED = "#5b6475"
+GRID = "#e3e7ee"
+BACKGROUND = "rgba(0,0,0,0)"
+
+OFFERS = "#0072B2"  # Okabe–Ito blue
+TRAININGS = "#E69F00"  # Okabe–Ito orange
+TENSION = "#B2182B"
+NATIONAL = "#6b7280"
+HIGHLIGHT = "#111827"
+
+SEQUENTIAL = {
+    "job_offers": [[0.0, "#eef5fb"], [0.5, "#4f9bd0"], [1.0, "#08306b"]],
+    "trainings": [[0.0, "#fff6e5"], [0.5, "#f0a93b"], [1.0, "#7a3e00"]],
+}
+DIVERGING = [
+    [0.0, "#053061"],
+    [0.2, "#2166ac"],
+    [0.4, "#92c5de"],
+    [0.5, "#f7f7f7"],
+    [0.6, "#f4a582"],
+    [0.8, "#d6604d"],
+    [1.0, "#67001f"],
+]
+STATUS_COLORS = {
+    "no_trainings": "#5b2a86",  # purple: offers with no training at all (+∞)
+    "no_offers": "#1b9e77",  # green: trainings with no offer at all (−∞)
+    "no_data": "#c9ccd1",  # grey: nothing to compare
+}
+FADED_OPACITY = 0.25
+BORDER = "#ffffff"
+INSET_FRAME = "#8a93a3"
+
+
+def base_layout(**overrides: Any) -> dict[str, Any]:
+    """Layout shared by all charts: font, transparent background, compact margins."""
+    layout: dict[str, Any] = {
+        "font": {"family": FONT_FAMILY, "color": TEXT, "size": 13},
+        "paper_bgcolor": BACKGROUND,
+        "plot_bgcolor": BACKGROUND,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "separators": ", ",
+    }
+    layout.update(overrides)
+    return layout
+
+
+def separators(lang: str) -> str:
+    """Plotly's decimal and thousands separators for the language."""
+    return ".," if lang == "en" else ", "
+
+
+GRAPH_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}

@@ -1,0 +1,275 @@
+"""Pure data shaping between the queries and the figures: no I/O, no Dash, unit-tested."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.figures import Bounds, MapGeometry
+from dashboard.state import ViewState
+from data_access.queries import Catalog
+
+TOP_N = 30
+
+
+# -- geometry ----------------------------------------------------------------------------------
+def _ring_bounds(coordinates: Any) -> Bounds:
+    points = np.asarray(
+        [p for polygon in coordinates for ring in polygon for p in ring], dtype=float
+    )
+    return (
+        float(points[:, 0].min()),
+        float(points[:, 1].min()),
+        float(points[:, 0].max()),
+        float(points[:, 1].max()),
+    )
+
+
+def _feature_bounds(feature: dict[str, Any]) -> Bounds:
+    geometry = feature["geometry"]
+    coords = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        coords = [coords]
+    return _ring_bounds(coords)
+
+
+def _union(bounds: list[Bounds]) -> Bounds:
+    return (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
+
+
+def map_geometry(geojson: dict[str, Any], insets: list[dict[str, Any]], url: str) -> MapGeometry:
+    """Index the GeoJSON once at start-up: feature ids per département and region extents.
+
+    A region's extent leaves out the enlarged Paris copies, so zooming on Île-de-France frames
+    its real shape.
+    """
+    feature_ids: dict[str, list[str]] = {}
+    all_bounds: list[Bounds] = []
+    region_bounds: dict[str, list[Bounds]] = {}
+    for feature in geojson["features"]:
+        props = feature["properties"]
+        feature_ids.setdefault(props["code"], []).append(props["feature_id"])
+        bounds = _feature_bounds(feature)
+        all_bounds.append(bounds)
+        if props.get("inset") != "paris":
+            region_bounds.setdefault(props["region_code"], []).append(bounds)
+    return MapGeometry(
+        url=url,
+        feature_ids={k: tuple(v) for k, v in feature_ids.items()},
+        bounds=_union(all_bounds),
+        region_bounds={k: _union(v) for k, v in region_bounds.items()},
+        insets=tuple(insets),
+    )
+
+
+# -- territories -------------------------------------------------------------------------------
+def with_regions(rows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Département rows with their region code, for fading the départements out of focus."""
+    regions = catalog.departements[["code", "region_code"]]
+    return rows.merge(regions, on="code", how="left")
+
+
+def territory_name(state: ViewState, catalog: Catalog, france: str) -> str:
+    level, code = state.territory
+    if level == "department":
+        deps = catalog.departements
+        return str(deps.loc[deps["code"] == code, "name"].iloc[0])
+    if level == "region":
+        regions = catalog.regions
+        return str(regions.loc[regions["code"] == code, "name"].iloc[0])
+    return france
+
+
+def scope_label(state: ViewState, catalog: Catalog) -> str | None:
+    """Label of the most specific job filter, or ``None`` for all jobs."""
+    jm = catalog.job_map
+    if state.poste:
+        return str(jm.loc[jm["poste_code"] == state.poste, "poste_label"].iloc[0])
+    if state.metier:
+        return str(jm.loc[jm["metier_code"] == state.metier, "metier_label"].iloc[0])
+    if state.family:
+        return str(jm.loc[jm["family_code"] == state.family, "family_label"].iloc[0])
+    return None
+
+
+# -- key figures -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyFigure:
+    """One headline number with its change over one and twelve months."""
+
+    measure: str
+    value: float | None
+    status: str | None
+    change_month: float | None
+    change_year: float | None
+
+
+def _month_shift(month: str, months: int) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    total = year * 12 + (number - 1) - months
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def _relative_change(now: float | None, before: float | None) -> float | None:
+    if now is None or before is None or before == 0:
+        return None
+    return (now - before) / before
+
+
+def _value(row: pd.Series | None, column: str) -> float | None:
+    if row is None:
+        return None
+    value = row[column]
+    if pd.isna(value):
+        return None
+    return float(value)
+
+
+def key_figures(series: pd.DataFrame, month: str) -> list[KeyFigure]:
+    """Offers, trainings and tension of ``month`` from a territory's series, with changes.
+
+    Counts change in relative terms; the index changes in absolute points, since a ratio of
+    logarithms has no meaningful percentage.
+    """
+    by_month = {row["month"]: row for _, row in series.iterrows()}
+    now = by_month.get(month)
+    previous = by_month.get(_month_shift(month, 1))
+    year_ago = by_month.get(_month_shift(month, 12))
+    figures: list[KeyFigure] = []
+    for measure in ("job_offers", "trainings"):
+        value = _value(now, measure)
+        figures.append(
+            KeyFigure(
+                measure,
+                value,
+                None,
+                _relative_change(value, _value(previous, measure)),
+                _relative_change(value, _value(year_ago, measure)),
+            )
+        )
+    index = _value(now, "tension_index")
+
+    def index_change(other: pd.Series | None) -> float | None:
+        before = _value(other, "tension_index")
+        return None if index is None or before is None else index - before
+
+    figures.append(
+        KeyFigure(
+            "tension_index",
+            index,
+            None if now is None else str(now["tension_status"]),
+            index_change(previous),
+            index_change(year_ago),
+        )
+    )
+    return figures
+
+
+# -- quarters and top 30 ----------------------------------------------------------------------
+def quarter_of(month: str) -> tuple[int, int]:
+    return int(month[:4]), (int(month[5:]) - 1) // 3 + 1
+
+
+def quarter_months(year: int, quarter: int, available: tuple[str, ...]) -> tuple[str, ...]:
+    first = (quarter - 1) * 3 + 1
+    wanted = {f"{year:04d}-{first + i:02d}" for i in range(3)}
+    return tuple(m for m in available if m in wanted)
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def rank_postes(frame: pd.DataFrame, job_map: pd.DataFrame) -> pd.DataFrame:
+    """Postes ranked by offers (ties broken by fewer trainings, then by code), rank from 1."""
+    data = frame.merge(job_map, left_on="code", right_on="poste_code", how="inner")
+    data["job_offers"] = pd.to_numeric(data["job_offers"]).fillna(0).astype("int64")
+    data["trainings"] = pd.to_numeric(data["trainings"]).fillna(0).astype("int64")
+    data = data.sort_values(
+        ["job_offers", "trainings", "code"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+    data["rank"] = np.arange(1, len(data) + 1)
+    return data
+
+
+def top_postes(
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    job_map: pd.DataFrame,
+    n: int = TOP_N,
+) -> pd.DataFrame:
+    """The ``n`` postes with most offers in the quarter, with their rank change.
+
+    ``rank_change`` is positive when a poste climbed; ``is_new`` marks a poste that was outside
+    the previous quarter's top ``n`` (or had no offer then). Without a previous quarter, both are
+    empty. Postes with no offer at all are not ranked.
+    """
+    ranked = rank_postes(current, job_map)
+    ranked = ranked[ranked["job_offers"] > 0].head(n).copy()
+    ranked["previous_rank"] = pd.NA
+    ranked["rank_change"] = pd.NA
+    ranked["is_new"] = False
+    if previous is not None and not previous.empty:
+        before = rank_postes(previous, job_map)
+        before = before[before["job_offers"] > 0]
+        previous_rank = dict(zip(before["code"], before["rank"], strict=True))
+        ranked["previous_rank"] = ranked["code"].map(previous_rank).astype("Int64")
+        ranked["is_new"] = ranked["previous_rank"].isna() | (ranked["previous_rank"] > n)
+        ranked["rank_change"] = (ranked["previous_rank"] - ranked["rank"]).where(~ranked["is_new"])
+    return ranked.reset_index(drop=True)
+
+
+def rank_change_text(change: Any, is_new: bool, new_label: str) -> str:
+    """Arrow text for a rank change: ``▲ 3``, ``▼ 2``, ``=`` or the "new" badge."""
+    if is_new:
+        return new_label
+    if change is None or (isinstance(change, float) and math.isnan(change)) or pd.isna(change):
+        return ""
+    change = int(change)
+    if change > 0:
+        return f"▲ {change}"
+    if change < 0:
+        return f"▼ {-change}"
+    return "="
+
+
+# -- breakdown ---------------------------------------------------------------------------------
+def breakdown_scope(
+    state: ViewState, catalog: Catalog
+) -> tuple[str, tuple[str, ...] | None, str | None]:
+    """Which job items the breakdown shows: families, the métiers of a family, or the postes
+    of a métier; and which one to highlight."""
+    jm = catalog.job_map
+    if state.metier:
+        codes = tuple(jm.loc[jm["metier_code"] == state.metier, "poste_code"])
+        return "poste", codes, state.poste
+    if state.family:
+        codes = tuple(jm.loc[jm["family_code"] == state.family, "metier_code"].unique())
+        return "metier", codes, None
+    return "family", None, None
+
+
+def label_scopes(frame: pd.DataFrame, scope_level: str, catalog: Catalog) -> pd.DataFrame:
+    """Add the job map's label of each scope code."""
+    jm = catalog.job_map
+    labels = jm.drop_duplicates(f"{scope_level}_code").set_index(f"{scope_level}_code")[
+        f"{scope_level}_label"
+    ]
+    out = frame.copy()
+    out["label"] = out["code"].map(labels)
+    return out.dropna(subset=["label"])
+
+
+def label_regions(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["label"] = out["name"]
+    return out

@@ -1,0 +1,381 @@
+"""What each part of the page shows for a view state: plain functions the callbacks delegate to.
+
+They read figures through ``Service`` (the same functions as the API), shape them with
+``transforms`` and draw them with ``figures``; they know nothing of Dash callbacks, so they can
+be tested by calling them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import html
+
+from dashboard import figures, transforms
+from dashboard.figures import MapGeometry, MapView
+from dashboard.i18n import (
+    fmt_decimal,
+    fmt_int,
+    fmt_signed_decimal,
+    fmt_signed_percent,
+    month_label,
+    status_label,
+    t,
+)
+from dashboard.service import Service, frame_to_csv
+from dashboard.state import ViewState
+from data_access.queries import JobFilter
+
+NUMBER_FORMATTER = {"function": "genscanNumber(params.value, params.context.lang)"}
+INDEX_FORMATTER = {"function": "genscanIndex(params.value, params.context.lang)"}
+
+
+def job_filter(state: ViewState) -> JobFilter:
+    return JobFilter(state.family, state.metier, state.poste)
+
+
+# -- map ---------------------------------------------------------------------------------------
+def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
+    """Département rows of the month and job filter: the rows of ``/api/v1/indicators``."""
+    query = service.validate_indicators(
+        state.month, "department", None, state.family, state.metier, state.poste
+    )
+    return service.indicators(query)
+
+
+def render_map(
+    service: Service, geometry: MapGeometry, state: ViewState
+) -> tuple[go.Figure, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The map, and the same figures as table rows (the accessible alternative)."""
+    rows = transforms.with_regions(map_rows(service, state), service.catalog())
+    view = MapView(state.metric, state.lang, state.region, state.department)
+    figure = figures.build_map_figure(rows, geometry, view)
+    table = rows if state.region is None else rows[rows["region_code"] == state.region]
+    return figure, table_records(table, state.lang), map_table_columns(state.lang)
+
+
+def table_records(rows: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    records = []
+    for row in rows.itertuples():
+        records.append(
+            {
+                "code": row.code,
+                "name": row.name,
+                "job_offers": None if pd.isna(row.job_offers) else int(row.job_offers),
+                "trainings": None if pd.isna(row.trainings) else int(row.trainings),
+                "tension_index": None
+                if pd.isna(row.tension_index)
+                else round(float(row.tension_index), 4),
+                "status": status_label(row.tension_status, lang),
+            }
+        )
+    return records
+
+
+def map_table_columns(lang: str) -> list[dict[str, Any]]:
+    return [
+        {"field": "code", "headerName": t("col_code", lang), "maxWidth": 100},
+        {"field": "name", "headerName": t("department", lang), "minWidth": 160},
+        {
+            "field": "job_offers",
+            "headerName": t("col_offers", lang),
+            "type": "numericColumn",
+            "valueFormatter": NUMBER_FORMATTER,
+        },
+        {
+            "field": "trainings",
+            "headerName": t("col_trainings", lang),
+            "type": "numericColumn",
+            "valueFormatter": NUMBER_FORMATTER,
+        },
+        {
+            "field": "tension_index",
+            "headerName": t("col_index", lang),
+            "type": "numericColumn",
+            "valueFormatter": INDEX_FORMATTER,
+            "sort": "desc",
+        },
+        {"field": "status", "headerName": t("col_status", lang), "minWidth": 170},
+    ]
+
+
+# -- key figures and trend ---------------------------------------------------------------------
+def territory_series(service: Service, state: ViewState) -> pd.DataFrame:
+    level, code = state.territory
+    return service.trend(level, code, job_filter(state))
+
+
+def render_key_figures(service: Service, state: ViewState) -> list[Any]:
+    """Three cards: offers, trainings and tension of the month, with their changes."""
+    lang = state.lang
+    items = transforms.key_figures(territory_series(service, state), state.month)
+    cards = []
+    titles = {
+        "job_offers": "kf_job_offers",
+        "trainings": "kf_trainings",
+        "tension_index": "kf_tension",
+    }
+    for item in items:
+        if item.measure == "tension_index":
+            value = (
+                fmt_decimal(item.value, lang)
+                if item.value is not None
+                else status_label(item.status or "no_data", lang)
+            )
+            month_change = fmt_signed_decimal(item.change_month, lang)
+            year_change = fmt_signed_decimal(item.change_year, lang)
+        else:
+            value = fmt_int(item.value, lang)
+            month_change = fmt_signed_percent(item.change_month, lang)
+            year_change = fmt_signed_percent(item.change_year, lang)
+        cards.append(
+            html.Div(
+                [
+                    html.Div(t(titles[item.measure], lang), className="kf-title"),
+                    html.Div(value, className="kf-value", **{"data-measure": item.measure}),
+                    html.Ul(
+                        [
+                            _change_item(month_change, t("kf_vs_month", lang), item.change_month),
+                            _change_item(year_change, t("kf_vs_year", lang), item.change_year),
+                        ],
+                        className="kf-changes",
+                    ),
+                ],
+                className=f"kf kf-{item.measure}",
+            )
+        )
+    return cards
+
+
+def _change_item(text: str, period: str, value: float | None) -> html.Li:
+    direction = "flat" if not value else ("up" if value > 0 else "down")
+    return html.Li([html.Span(text, className=f"change {direction}"), f" {period}"])
+
+
+def render_trend(service: Service, state: ViewState) -> go.Figure:
+    """The territory's curves, with France's for comparison when a territory is selected."""
+    catalog = service.catalog()
+    series = territory_series(service, state)
+    if series.empty:
+        return figures.empty_figure(t("no_figures", state.lang))
+    national = None
+    if state.territory[0] != "national":
+        national = service.trend("national", "FR", job_filter(state))
+    name = transforms.territory_name(state, catalog, t("national", state.lang))
+    return figures.build_trend_figure(series, name, state.lang, national)
+
+
+# -- breakdowns --------------------------------------------------------------------------------
+def render_breakdown(service: Service, state: ViewState) -> go.Figure:
+    """Families, the métiers of the chosen family, or the postes of the chosen métier."""
+    catalog = service.catalog()
+    scope_level, codes, highlight = transforms.breakdown_scope(state, catalog)
+    level, code = state.territory
+    frame = service.breakdown((state.month,), level, code, scope_level, codes)
+    rows = transforms.label_scopes(frame, scope_level, catalog)
+    if rows.empty:
+        return figures.empty_figure(t("no_figures", state.lang))
+    return figures.build_breakdown_figure(
+        rows, state.lang, highlight, uirevision=f"breakdown-{scope_level}"
+    )
+
+
+def render_region_breakdown(service: Service, state: ViewState) -> go.Figure:
+    """The 18 regions for the month and job filter, the selected one highlighted."""
+    query = service.validate_indicators(
+        state.month, "region", None, state.family, state.metier, state.poste
+    )
+    rows = transforms.label_regions(service.indicators(query))
+    highlight = state.region
+    if state.department:
+        highlight = service.catalog().region_of_department(state.department)
+    return figures.build_breakdown_figure(rows, state.lang, highlight, uirevision="regions")
+
+
+# -- top 30 ------------------------------------------------------------------------------------
+def render_top_jobs(
+    service: Service, state: ViewState
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """Top postes of the quarter in the region (or France), with rank changes."""
+    lang = state.lang
+    catalog = service.catalog()
+    months = service.status().months
+    year, quarter = transforms.quarter_of(state.month)
+    current_months = transforms.quarter_months(year, quarter, months)
+    prev_year, prev_quarter = transforms.previous_quarter(year, quarter)
+    previous_months = transforms.quarter_months(prev_year, prev_quarter, months)
+    level, code = ("region", state.region) if state.region else ("national", "FR")
+    jm = catalog.job_map
+    scope_level, scope_code = job_filter(state).scope()
+    postes = (
+        tuple(jm.loc[jm[f"{scope_level}_code"] == scope_code, "poste_code"])
+        if scope_level != "all"
+        else None
+    )
+    current = service.breakdown(current_months, level, code, "poste", postes)
+    previous = (
+        service.breakdown(previous_months, level, code, "poste", postes)
+        if previous_months
+        else None
+    )
+    ranked = transforms.top_postes(current, previous, jm)
+    rows = [
+        {
+            "rank": int(r.rank),
+            "trend": transforms.rank_change_text(
+                r.rank_change, bool(r.is_new), t("badge_new", lang)
+            ),
+            "is_new": bool(r.is_new),
+            "poste": r.poste_label,
+            "metier": r.metier_label,
+            "family": r.family_label,
+            "job_offers": int(r.job_offers),
+            "trainings": int(r.trainings),
+            "tension_index": None if pd.isna(r.tension_index) else round(float(r.tension_index), 4),
+            "status": status_label(r.tension_status, lang),
+        }
+        for r in ranked.itertuples()
+    ]
+    territory = (
+        catalog.regions.loc[catalog.regions["code"] == state.region, "name"].iloc[0]
+        if state.region
+        else t("national", lang)
+    )
+    quarter_text = t("quarter", lang, q=quarter, year=year)
+    previous_text = t("quarter", lang, q=prev_quarter, year=prev_year)
+    key = "top_caption" if previous_months else "top_caption_first"
+    caption = t(key, lang, territory=territory, quarter=quarter_text, previous=previous_text)
+    return rows, top_jobs_columns(lang), caption
+
+
+def top_jobs_columns(lang: str) -> list[dict[str, Any]]:
+    return [
+        {"field": "rank", "headerName": t("col_rank", lang), "maxWidth": 90, "sort": "asc"},
+        {
+            "field": "trend",
+            "headerName": t("col_trend", lang),
+            "maxWidth": 120,
+            "cellClassRules": {
+                "trend-up": "params.value && params.value.startsWith('▲')",
+                "trend-down": "params.value && params.value.startsWith('▼')",
+                "trend-new": "params.data && params.data.is_new",
+            },
+        },
+        {"field": "poste", "headerName": t("col_poste", lang), "minWidth": 180},
+        {"field": "metier", "headerName": t("col_metier", lang), "minWidth": 150},
+        {"field": "family", "headerName": t("col_family", lang), "minWidth": 150},
+        {
+            "field": "job_offers",
+            "headerName": t("col_offers_quarter", lang),
+            "type": "numericColumn",
+            "valueFormatter": NUMBER_FORMATTER,
+        },
+        {
+            "field": "trainings",
+            "headerName": t("col_trainings_quarter", lang),
+            "type": "numericColumn",
+            "valueFormatter": NUMBER_FORMATTER,
+        },
+        {
+            "field": "tension_index",
+            "headerName": t("col_index", lang),
+            "type": "numericColumn",
+            "valueFormatter": INDEX_FORMATTER,
+        },
+        {"field": "status", "headerName": t("col_status", lang), "minWidth": 150},
+    ]
+
+
+# -- texts, summary, methodology ---------------------------------------------------------------
+def selection_summary(service: Service, state: ViewState) -> str:
+    """One sentence saying what the page shows: month, territory, job filter."""
+    lang = state.lang
+    catalog = service.catalog()
+    parts = [
+        month_label(state.month, lang),
+        transforms.territory_name(state, catalog, t("national", lang)),
+    ]
+    scope = transforms.scope_label(state, catalog)
+    if scope:
+        parts.append(scope)
+    return (
+        f"{t('selection', lang)} : " + " · ".join(parts)
+        if lang != "en"
+        else (f"{t('selection', lang)}: " + " · ".join(parts))
+    )
+
+
+def render_methodology(service: Service, lang: str) -> list[Any]:
+    """Sources, job map, index definition with the reference actually used, data origin."""
+    status = service.status()
+    catalog = service.catalog()
+    jm = catalog.job_map
+    blocks: list[Any] = [
+        html.H3(t("method_sources_title", lang)),
+        html.P(t("method_sources", lang)),
+        html.H3(t("method_jobmap_title", lang)),
+        html.P(
+            t(
+                "method_jobmap",
+                lang,
+                families=jm["family_code"].nunique(),
+                metiers=jm["metier_code"].nunique(),
+                postes=jm["poste_code"].nunique(),
+            )
+        ),
+        html.H3(t("method_index_title", lang)),
+    ]
+    reference = status.reference
+    if reference is not None:
+        blocks.append(
+            html.P(
+                t(
+                    "method_index",
+                    lang,
+                    month=month_label(reference.month, lang),
+                    i0=fmt_decimal(reference.i0, lang, 4),
+                ),
+                id="method-index",
+            )
+        )
+        if reference.month != reference.requested_month:
+            blocks.append(
+                html.P(
+                    t(
+                        "method_reference_fallback",
+                        lang,
+                        requested=month_label(reference.requested_month, lang),
+                    )
+                )
+            )
+    blocks += [
+        html.H3(t("method_demo_title", lang)),
+        html.P(t("demo_note", lang) if status.is_demo else t("method_real_data", lang)),
+        html.H3(t("method_api_title", lang)),
+        html.P(t("method_api", lang)),
+        html.H3(t("method_geo_title", lang)),
+        html.P(t("method_geo", lang)),
+    ]
+    return blocks
+
+
+def csv_download(service: Service, state: ViewState) -> tuple[str, str]:
+    """The figures behind the map as the API's CSV rows, with month and filters as columns."""
+    level = "department"
+    query = service.validate_indicators(
+        state.month, level, state.region, state.family, state.metier, state.poste
+    )
+    rows = service.indicators(query)
+    context = {
+        "month": state.month,
+        "level": level,
+        "region": state.region,
+        "family": state.family,
+        "metier": state.metier,
+        "poste": state.poste,
+    }
+    name_parts = ["genscan", state.month, state.region or "FR"]
+    name_parts += [p for p in (state.family, state.metier, state.poste) if p]
+    return frame_to_csv(rows, context), "-".join(name_parts) + ".csv"

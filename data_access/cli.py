@@ -1,0 +1,145 @@
+"""``python -m data_access``: create the database, import monthly snapshots, seed the demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import Engine, select
+
+from data_access import schema
+from data_access.db import make_engine
+from data_access.importer import Snapshot, SnapshotRejected, ValidationContext, read_snapshot_file
+from data_access.reference import ReferenceData, load_reference
+from data_access.settings import Settings, SettingsError
+from data_access.store import apply_snapshot, database_has_facts, ensure_schema
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_REJECTED = 2
+MAX_ISSUES_PRINTED = 50
+
+
+def validation_context(engine: Engine) -> ValidationContext:
+    """Codes as stored in the database: a file is checked against what it will be keyed on."""
+    with engine.connect() as conn:
+        departments = frozenset(conn.execute(select(schema.department.c.code)).scalars())
+        postes = frozenset(conn.execute(select(schema.poste.c.code)).scalars())
+    return ValidationContext(departments=departments, postes=postes)
+
+
+def _print_rejection(exc: SnapshotRejected, out: TextIO) -> None:
+    print(f"REJECTED {exc.file}: {exc.total} problem(s); nothing was imported.", file=out)
+    for issue in exc.issues[:MAX_ISSUES_PRINTED]:
+        print(f"  {issue}", file=out)
+    if exc.total > MAX_ISSUES_PRINTED:
+        print(f"  … and {exc.total - MAX_ISSUES_PRINTED} more", file=out)
+
+
+def _summary(snapshot: Snapshot) -> str:
+    months = snapshot.months
+    span = months[0] if len(months) == 1 else f"{months[0]}…{months[-1]} ({len(months)} months)"
+    return f"{snapshot.row_count} rows, {span}, measures: {', '.join(snapshot.measures)}"
+
+
+def cmd_init_db(engine: Engine, ref: ReferenceData, out: TextIO) -> int:
+    ensure_schema(engine, ref)
+    print(f"Schema is up to date on {engine.url.render_as_string(hide_password=True)}", file=out)
+    return EXIT_OK
+
+
+def cmd_import(
+    engine: Engine,
+    ref: ReferenceData,
+    files: Sequence[Path],
+    dry_run: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    ensure_schema(engine, ref)
+    rules = validation_context(engine)
+    status = EXIT_OK
+    for path in files:
+        started = time.perf_counter()
+        try:
+            snapshot = read_snapshot_file(path, rules, show_progress=err.isatty())
+        except SnapshotRejected as exc:
+            _print_rejection(exc, err)
+            status = EXIT_REJECTED
+            continue
+        if dry_run:
+            print(f"VALID {path}: {_summary(snapshot)} (dry run, nothing written)", file=out)
+            continue
+        result = apply_snapshot(engine, snapshot, ref)
+        note = " (same file as an earlier import: figures unchanged)" * result.already_imported
+        elapsed = time.perf_counter() - started
+        print(f"IMPORTED {path}: {_summary(snapshot)} in {elapsed:.1f} s{note}", file=out)
+    return status
+
+
+def cmd_seed_demo(engine: Engine, ref: ReferenceData, force: bool, seed: int, out: TextIO) -> int:
+    from data_access.seed import demo_snapshot  # numpy-heavy: only this command pays for it
+
+    ensure_schema(engine, ref)
+    if database_has_facts(engine) and not force:
+        print(
+            "The database already holds figures; seed-demo leaves it alone. "
+            "Use --force to overwrite the demo months with the demo history.",
+            file=out,
+        )
+        return EXIT_FAILURE
+    started = time.perf_counter()
+    snapshot = demo_snapshot(ref, seed=seed)
+    apply_snapshot(engine, snapshot, ref)
+    elapsed = time.perf_counter() - started
+    print(f"SEEDED demo history: {_summary(snapshot)} in {elapsed:.1f} s", file=out)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m data_access",
+        description="GEN_SCAN data: schema, monthly snapshot import, demo history. "
+        "The database is DATABASE_URL (default: SQLite under instance/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="create or migrate the schema and load the reference data")
+    imp = sub.add_parser("import", help="import monthly snapshot files (CSV or JSON)")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    seed = sub.add_parser("seed-demo", help="load the deterministic demo history 2022-10…2024-12")
+    seed.add_argument("--force", action="store_true", help="overwrite months already present")
+    seed.add_argument("--seed", type=int, default=None, help="random seed (default: fixed)")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Entry point; returns the exit status (0 ok, 1 failure, 2 rejected input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings or Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=err)
+        return EXIT_FAILURE
+    ref = load_reference()
+    engine = make_engine(settings.database_url)
+    try:
+        if args.command == "init-db":
+            return cmd_init_db(engine, ref, out)
+        if args.command == "import":
+            return cmd_import(engine, ref, args.files, args.dry_run, out, err)
+        from data_access.demo import DEMO_SEED
+
+        seed = DEMO_SEED if args.seed is None else args.seed
+        return cmd_seed_demo(engine, ref, args.force, seed, out)
+    finally:
+        engine.dispose()

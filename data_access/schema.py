@@ -1,0 +1,154 @@
+"""Database schema (SQLAlchemy Core). Alembic migrations create it; this module describes it.
+
+Two layers:
+- the truth as imported: ``fact`` (month × département × poste) and ``online_training``
+  (month × poste, trainings with no département), plus ``month_measure`` saying which measure
+  of which month has been imported, and ``import_log``;
+- the read model: ``rollup``, one row per month × territory (national, region, département)
+  × scope (all jobs, family, métier, poste), rebuilt for a month whenever that month is imported,
+  so that every dashboard query is an index range scan whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+MONTH = String(7)  # "YYYY-MM": sorts chronologically as text on every backend.
+
+family = Table(
+    "family",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+metier = Table(
+    "metier",
+    metadata,
+    Column("code", String(80), primary_key=True),
+    Column("family_code", String(16), ForeignKey("family.code"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+poste = Table(
+    "poste",
+    metadata,
+    Column("code", String(80), primary_key=True),
+    Column("metier_code", String(80), ForeignKey("metier.code"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+region = Table(
+    "region",
+    metadata,
+    Column("code", String(3), primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+department = Table(
+    "department",
+    metadata,
+    Column("code", String(3), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("region_code", String(3), ForeignKey("region.code"), nullable=False),
+    Column("population", BigInteger, nullable=False),
+)
+
+fact = Table(
+    "fact",
+    metadata,
+    Column("month", MONTH, primary_key=True),
+    Column("department_code", String(3), ForeignKey("department.code"), primary_key=True),
+    Column("poste_code", String(80), ForeignKey("poste.code"), primary_key=True),
+    Column("job_offers", Integer, nullable=True),
+    Column("trainings", Integer, nullable=True),
+    CheckConstraint("job_offers >= 0", name="job_offers_non_negative"),
+    CheckConstraint("trainings >= 0", name="trainings_non_negative"),
+)
+
+online_training = Table(
+    "online_training",
+    metadata,
+    Column("month", MONTH, primary_key=True),
+    Column("poste_code", String(80), ForeignKey("poste.code"), primary_key=True),
+    Column("trainings", Integer, nullable=False),
+    CheckConstraint("trainings >= 0", name="trainings_non_negative"),
+)
+
+month_measure = Table(
+    "month_measure",
+    metadata,
+    Column("month", MONTH, primary_key=True),
+    Column("measure", String(16), primary_key=True),
+    CheckConstraint("measure IN ('job_offers', 'trainings')", name="known_measure"),
+)
+
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("months", Text, nullable=False),
+    Column("measures", Text, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+rollup = Table(
+    "rollup",
+    metadata,
+    Column("month", MONTH, primary_key=True),
+    Column("territory_level", String(12), primary_key=True),
+    Column("scope_level", String(8), primary_key=True),
+    Column("scope_code", String(80), primary_key=True),
+    Column("territory_code", String(3), primary_key=True),
+    Column("job_offers", BigInteger, nullable=True),
+    Column("trainings", BigInteger, nullable=True),
+    Index(
+        "ix_rollup_series",
+        "territory_level",
+        "territory_code",
+        "scope_level",
+        "scope_code",
+        "month",
+    ),
+    Index(
+        "ix_rollup_breakdown",
+        "month",
+        "territory_level",
+        "territory_code",
+        "scope_level",
+    ),
+)
+
+MEASURES = ("job_offers", "trainings")
+TERRITORY_LEVELS = ("national", "region", "department")
+SCOPE_LEVELS = ("all", "family", "metier", "poste")
+NATIONAL_CODE = "FR"
+ALL_SCOPE_CODE = "all"

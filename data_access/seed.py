@@ -1,0 +1,36 @@
+"""Turn the generated demo history into a snapshot, so it goes through the import path."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from data_access.demo import DEMO_SEED, generate_demo_history
+from data_access.importer import Snapshot
+from data_access.reference import ReferenceData
+
+DEMO_FILE_PREFIX = "demo-history"
+
+
+def demo_snapshot(ref: ReferenceData, seed: int = DEMO_SEED) -> Snapshot:
+    """The demo history as one snapshot covering both measures of every demo month."""
+    history = generate_demo_history(ref.job_map, ref.departements, seed=seed)
+    rows = history.facts[["month", "department", "poste", "job_offers", "trainings"]].copy()
+    online = history.online[["month", "poste", "trainings"]].copy()
+    for frame, measures in ((rows, ("job_offers", "trainings")), (online, ("trainings",))):
+        for measure in measures:
+            frame[measure] = frame[measure].astype("Int64")
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes()
+        + pd.util.hash_pandas_object(online, index=False).to_numpy().tobytes()
+    ).hexdigest()
+    return Snapshot(
+        file_name=f"{DEMO_FILE_PREFIX} (seed {seed})",
+        sha256=digest,
+        measures=("job_offers", "trainings"),
+        months=tuple(sorted(rows["month"].unique())),
+        rows=rows.reset_index(drop=True),
+        online=online.reset_index(drop=True),
+        row_count=len(rows) + len(online),
+    )
