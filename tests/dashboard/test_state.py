@@ -1,0 +1,132 @@
+"""URL state and filter cascade: what a shared link restores and how controls stay consistent."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from dashboard.state import (
+    Controls,
+    ViewState,
+    clicked_department,
+    metier_options,
+    parse_query,
+    poste_options,
+    resolve_controls,
+    sync_state,
+    toggle_department,
+)
+from data_access.queries import Catalog
+
+
+def test_query_round_trips_through_state(catalog: Catalog) -> None:
+    state = ViewState("2022-11", "job_offers", "84", "69", "DEV", "developpement", None, "en")
+    parsed, ignored = parse_query(state.to_query(), catalog)
+    assert parsed == state
+    assert ignored == []
+
+
+def test_empty_query_opens_latest_month_on_tension(catalog: Catalog) -> None:
+    state, ignored = parse_query("", catalog)
+    assert (state.month, state.metric, state.lang) == (catalog.months[-1], "tension", "fr")
+    assert parse_qs(state.to_query()[1:]) == {"month": [catalog.months[-1]], "metric": ["tension"]}
+    assert ignored == []
+
+
+def test_invalid_values_are_dropped_and_reported(catalog: Catalog) -> None:
+    query = "?month=1999-01&metric=gdp&region=zz&department=20&family=DATA&metier=cloud&x=1"
+    state, ignored = parse_query(query, catalog)
+    assert state.month == catalog.months[-1]
+    assert state.metric == "tension"
+    assert state.region is None
+    assert state.department is None
+    assert state.family == "DATA"
+    assert state.metier is None
+    assert set(ignored) == {
+        "x",
+        "month=1999-01",
+        "metric=gdp",
+        "region=zz",
+        "department=20",
+        "metier=cloud",
+    }
+
+
+def test_a_poste_alone_in_the_url_brings_its_metier_and_family(catalog: Catalog) -> None:
+    state, _ = parse_query("?poste=data-analyst", catalog)
+    assert (state.family, state.metier, state.poste) == ("DATA", "data-big-data", "data-analyst")
+
+
+def test_huge_or_hostile_values_never_raise(catalog: Catalog) -> None:
+    state, ignored = parse_query("?region=" + "1" * 5000 + "&poste=%27%20OR%201%3D1", catalog)
+    assert state.region is None
+    assert state.poste is None
+    assert len(ignored) == 2
+    assert all(len(i) < 120 for i in ignored)
+
+
+def test_choosing_a_family_clears_a_metier_of_another_family(catalog: Catalog) -> None:
+    previous = ViewState("2022-10", family="INFRA", metier="cloud", poste="architecte-cloud")
+    controls = Controls("2022-10", "tension", None, None, "DATA", "cloud", "architecte-cloud")
+    state = resolve_controls("family", controls, previous, catalog)
+    assert (state.family, state.metier, state.poste) == ("DATA", None, None)
+
+
+def test_choosing_a_metier_sets_its_family(catalog: Catalog) -> None:
+    previous = ViewState("2022-10")
+    controls = Controls("2022-10", "tension", None, None, None, "cloud", None)
+    state = resolve_controls("metier", controls, previous, catalog)
+    assert (state.family, state.metier) == ("INFRA", "cloud")
+
+
+def test_choosing_a_department_outside_the_region_moves_the_region(catalog: Catalog) -> None:
+    previous = ViewState("2022-10", region="53")
+    controls = Controls("2022-10", "tension", "53", "69", None, None, None)
+    state = resolve_controls("department", controls, previous, catalog)
+    assert (state.region, state.department) == ("84", "69")
+
+
+def test_changing_region_drops_a_department_outside_it(catalog: Catalog) -> None:
+    previous = ViewState("2022-10", region="84", department="69")
+    controls = Controls("2022-10", "tension", "53", "69", None, None, None)
+    state = resolve_controls("region", controls, previous, catalog)
+    assert (state.region, state.department) == ("53", None)
+
+
+def test_forged_control_values_fall_back_to_valid_state(catalog: Catalog) -> None:
+    previous = ViewState("2022-10")
+    controls = Controls({"$gt": ""}, ["x"], "'; DROP TABLE fact; --", 12, None, None, "x" * 9999)
+    state = resolve_controls("region", controls, previous, catalog)
+    assert state == ViewState("2022-10")
+
+
+def test_map_click_selects_then_clears_a_department(catalog: Catalog) -> None:
+    state = ViewState("2022-10")
+    selected = toggle_department(state, "35", catalog)
+    assert selected.department == "35"
+    assert toggle_department(selected, "35", catalog).department is None
+    assert toggle_department(state, "99", catalog) == state
+
+
+def test_click_data_is_read_defensively() -> None:
+    click = {"points": [{"customdata": ["Ille-et-Vilaine", "35", "1", "2", "3", "ok"]}]}
+    assert clicked_department(click) == "35"
+    assert clicked_department({"points": []}) is None
+    assert clicked_department("garbage") is None
+    assert clicked_department({"points": [{"customdata": [1, {"a": 1}]}]}) is None
+
+
+def test_language_buttons_and_reset_change_only_their_part(catalog: Catalog) -> None:
+    previous = ViewState("2022-10", region="84", department="69", family="DEV").to_store()
+    english = sync_state("lang-en", None, Controls(), None, previous, catalog, "en").state
+    assert english.lang == "en"
+    assert english.department == "69"
+    reset = sync_state("reset-selection", None, Controls(), None, previous, catalog).state
+    assert (reset.department, reset.region, reset.family) == (None, "84", "DEV")
+
+
+def test_cascade_options_follow_the_parent_choice(catalog: Catalog) -> None:
+    metiers = {o["value"] for o in metier_options(catalog, "DATA")}
+    assert metiers == {"iot-robotique", "data-big-data", "ia-machine-learning", "blockchain", "crm"}
+    postes = {o["value"] for o in poste_options(catalog, "DATA", "blockchain")}
+    assert postes == {"developpeur-blockchain", "technicien-blockchain"}
+    assert len(poste_options(catalog, None, None)) == 107
