@@ -82,6 +82,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     )
     server = app.server
     server.config["GENSCAN_SETTINGS"] = settings
+    server.extensions["genscan_engine"] = engine
     cache = Cache(server, config=cache_config(settings))
     service = Service(Repository(engine, settings.reference_month), cache, settings)
     register_api(server, service)

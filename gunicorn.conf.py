@@ -1,0 +1,36 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py app:server``.
+
+Workers are forked from a master that has imported the app (preload) but opened no database
+connection; each worker drops any inherited pool after the fork and opens its own.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
+workers = int(os.environ.get("GENSCAN_WORKERS", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GENSCAN_THREADS", "4"))
+worker_class = "gthread"
+preload_app = True
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+
+
+def on_starting(server):
+    """Migrate the schema (and seed the demo on an empty database) once, before any worker."""
+    from dashboard import prepare_database
+    from data_access.settings import Settings
+
+    prepare_database(Settings.from_env())
+
+
+def post_fork(server, worker):
+    """A forked worker must not reuse the master's connections."""
+    flask_app = worker.app.wsgi()
+    engine = flask_app.extensions.get("genscan_engine")
+    if engine is not None:
+        engine.dispose(close=False)
