@@ -74,29 +74,22 @@ def table_records(rows: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     return records
 
 
+def _numeric_column(field: str, header: str, formatter: dict[str, str]) -> dict[str, Any]:
+    return {
+        "field": field,
+        "headerName": header,
+        "type": "numericColumn",
+        "valueFormatter": formatter,
+    }
+
+
 def map_table_columns(lang: str) -> list[dict[str, Any]]:
     return [
         {"field": "code", "headerName": t("col_code", lang), "maxWidth": 100},
         {"field": "name", "headerName": t("department", lang), "minWidth": 160},
-        {
-            "field": "job_offers",
-            "headerName": t("col_offers", lang),
-            "type": "numericColumn",
-            "valueFormatter": NUMBER_FORMATTER,
-        },
-        {
-            "field": "trainings",
-            "headerName": t("col_trainings", lang),
-            "type": "numericColumn",
-            "valueFormatter": NUMBER_FORMATTER,
-        },
-        {
-            "field": "tension_index",
-            "headerName": t("col_index", lang),
-            "type": "numericColumn",
-            "valueFormatter": INDEX_FORMATTER,
-            "sort": "desc",
-        },
+        _numeric_column("job_offers", t("col_offers", lang), NUMBER_FORMATTER),
+        _numeric_column("trainings", t("col_trainings", lang), NUMBER_FORMATTER),
+        {**_numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER), "sort": "desc"},
         {"field": "status", "headerName": t("col_status", lang), "minWidth": 170},
     ]
 
@@ -266,24 +259,9 @@ def top_jobs_columns(lang: str) -> list[dict[str, Any]]:
         {"field": "poste", "headerName": t("col_poste", lang), "minWidth": 180},
         {"field": "metier", "headerName": t("col_metier", lang), "minWidth": 150},
         {"field": "family", "headerName": t("col_family", lang), "minWidth": 150},
-        {
-            "field": "job_offers",
-            "headerName": t("col_offers_quarter", lang),
-            "type": "numericColumn",
-            "valueFormatter": NUMBER_FORMATTER,
-        },
-        {
-            "field": "trainings",
-            "headerName": t("col_trainings_quarter", lang),
-            "type": "numericColumn",
-            "valueFormatter": NUMBER_FORMATTER,
-        },
-        {
-            "field": "tension_index",
-            "headerName": t("col_index", lang),
-            "type": "numericColumn",
-            "valueFormatter": INDEX_FORMATTER,
-        },
+        _numeric_column("job_offers", t("col_offers_quarter", lang), NUMBER_FORMATTER),
+        _numeric_column("trainings", t("col_trainings_quarter", lang), NUMBER_FORMATTER),
+        _numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER),
         {"field": "status", "headerName": t("col_status", lang), "minWidth": 150},
     ]
 
