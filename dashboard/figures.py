@@ -22,6 +22,22 @@ Bounds = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 UNDEFINED_STATUSES = ("no_trainings", "no_offers", "no_data")
 
 
+def _colorbar(title: str, tickvals: list[float], ticktext: list[str]) -> dict[str, Any]:
+    """Horizontal colour bar under the map, so the map keeps the full width on phones too."""
+    return {
+        "orientation": "h",
+        "x": 0.5,
+        "xanchor": "center",
+        "y": -0.02,
+        "yanchor": "top",
+        "len": 0.8,
+        "thickness": 12,
+        "title": {"text": title, "side": "top"},
+        "tickvals": tickvals,
+        "ticktext": ticktext,
+    }
+
+
 @dataclass(frozen=True)
 class MapGeometry:
     """What the map needs to know of the geometry without carrying it in every response."""
@@ -148,13 +164,11 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
                 zmid=0,
                 name=t("metric_tension", lang),
                 showlegend=False,
-                colorbar={
-                    "title": {"text": t("metric_tension", lang)},
-                    "tickvals": [-1, 0, 1],
-                    "ticktext": ["−1", "0", f"1 · {t('national', lang)}"],
-                    "len": 0.6,
-                    "thickness": 14,
-                },
+                colorbar=_colorbar(
+                    t("metric_tension", lang),
+                    [-1, 0, 1],
+                    ["−1", "0", f"1 · {t('national', lang)}"],
+                ),
             )
         )
         statuses = data["tension_status"].to_numpy()
@@ -174,13 +188,7 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
                 zmax=max(math.log10(1 + vmax), 1),
                 name=t(metric_key, lang),
                 showlegend=False,
-                colorbar={
-                    "title": {"text": t(metric_key, lang)},
-                    "tickvals": tickvals,
-                    "ticktext": ticktext,
-                    "len": 0.6,
-                    "thickness": 14,
-                },
+                colorbar=_colorbar(t(metric_key, lang), tickvals, ticktext),
             )
         )
         statuses = np.where(known, "ok", "no_data")
@@ -214,11 +222,11 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
     )
     figure.update_layout(
         **theme.base_layout(
-            margin={"l": 0, "r": 0, "t": 0, "b": 0},
+            margin={"l": 0, "r": 0, "t": 22, "b": 90},
             separators=theme.separators(lang),
-            legend={"orientation": "h", "y": -0.02, "x": 0, "yanchor": "top"},
+            legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center", "yanchor": "top"},
             uirevision=f"map-{view.region or 'FR'}",
-            height=560,
+            autosize=True,
             dragmode=False,
             clickmode="event",
         )

@@ -165,7 +165,7 @@ def _filters() -> html.Section:
                 className="filters-actions",
             ),
         ],
-        className="filters card",
+        className="filters card area-filters",
         **{"aria-labelledby": ids.text_id("filters")},
     )
 
@@ -269,13 +269,24 @@ def build_layout(deps: StaticDeps) -> html.Div:
             html.Div(id=ids.NOTICE, role="status", className="notice", hidden=True),
             html.Main(
                 [
-                    _filters(),
-                    html.Div(id=ids.SELECTION_SUMMARY, className="selection", role="status"),
                     html.Div(
                         [
+                            _filters(),
+                            html.Div(
+                                id=ids.SELECTION_SUMMARY,
+                                className="selection area-selection",
+                                role="status",
+                            ),
                             _card(
                                 "map_title",
-                                _graph(ids.MAP, 560, deps.map_config),
+                                dcc.Graph(
+                                    id=ids.MAP,
+                                    config=deps.map_config,
+                                    className="map-graph",
+                                    responsive=True,
+                                    style={"height": "640px"},
+                                    figure={"data": [], "layout": {}},
+                                ),
                                 html.P(
                                     [_text("map_help"), " ", _text("insets_note")],
                                     className="hint",

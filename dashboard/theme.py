@@ -68,6 +68,7 @@ def separators(lang: str) -> str:
 GRAPH_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    # "sendChartToCloud" would upload the chart to an outside service: not for a public page.
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
