@@ -100,15 +100,23 @@ def register(app: Dash, deps: StaticDeps) -> None:
         state = result.state
         if not state.month:
             raise PreventUpdate
+        before = (
+            None
+            if trigger in (None, ids.URL, ids.DATA_VERSION) or not previous
+            else (ViewState.from_store(previous))
+        )
+
+        def changed(*fields: str) -> bool:
+            return before is None or any(getattr(before, f) != getattr(state, f) for f in fields)
+
+        def unless_same(value: Any, shown: Any) -> Any:
+            return no_update if before is not None and value == shown else value
+
         lang = state.lang
-        months = [{"label": month_label(m, lang), "value": m} for m in reversed(catalog.months)]
         notice = (
             t("notice_ignored", lang, detail=", ".join(result.ignored)) if result.ignored else ""
         )
-        return (
-            state.to_store(),
-            state.to_query(),
-            lang,
+        values = (
             state.month,
             state.metric,
             state.region,
@@ -116,12 +124,21 @@ def register(app: Dash, deps: StaticDeps) -> None:
             state.family,
             state.metier,
             state.poste,
-            months,
-            region_options(catalog),
-            department_options(catalog, state.region),
-            family_options(catalog),
-            metier_options(catalog, state.family),
-            poste_options(catalog, state.family, state.metier),
+        )
+        months = [{"label": month_label(m, lang), "value": m} for m in reversed(catalog.months)]
+        return (
+            state.to_store(),
+            state.to_query(),
+            lang if changed("lang") else no_update,
+            *(unless_same(v, shown) for v, shown in zip(values, args[:7], strict=True)),
+            months if changed("lang") else no_update,
+            region_options(catalog) if before is None else no_update,
+            department_options(catalog, state.region) if changed("region") else no_update,
+            family_options(catalog) if before is None else no_update,
+            metier_options(catalog, state.family) if changed("family") else no_update,
+            poste_options(catalog, state.family, state.metier)
+            if changed("family", "metier")
+            else no_update,
             notice,
             not result.ignored,
         )
@@ -171,6 +188,22 @@ def register(app: Dash, deps: StaticDeps) -> None:
 
     @app.callback(
         Output(ids.MAP, "figure"),
+        Output(ids.MAP_SIGNATURE, "data"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        State(ids.MAP_SIGNATURE, "data"),
+        prevent_initial_call=True,
+    )
+    def on_map(data: Any, previous: Any) -> tuple[Any, ...]:
+        state = _state(data)
+        (figure, new_signature), error = _guard(
+            lambda: views.render_map(service, geometry, state, previous),
+            lambda message: (figures.empty_figure(message), None),
+            state.lang,
+        )
+        return figure, new_signature, error
+
+    @app.callback(
         Output(ids.MAP_TABLE, "rowData"),
         Output(ids.MAP_TABLE, "columnDefs"),
         Output(ids.MAP_TABLE, "dashGridOptions"),
@@ -178,15 +211,15 @@ def register(app: Dash, deps: StaticDeps) -> None:
         Input(ids.STATE, "data"),
         prevent_initial_call=True,
     )
-    def on_map(data: Any) -> tuple[Any, ...]:
+    def on_map_table(data: Any) -> tuple[Any, ...]:
         state = _state(data)
-        (figure, rows, columns), error = _guard(
-            lambda: views.render_map(service, geometry, state),
-            lambda message: (figures.empty_figure(message), [], []),
+        (rows, columns), error = _guard(
+            lambda: views.render_map_table(service, state),
+            lambda message: ([], []),
             state.lang,
         )
         options = {"domLayout": "autoHeight", "context": {"lang": state.lang}}
-        return figure, rows, columns, options, error
+        return rows, columns, options, error
 
     @app.callback(
         Output(ids.KEY_FIGURES, "children"),

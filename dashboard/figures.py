@@ -22,22 +22,6 @@ Bounds = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 UNDEFINED_STATUSES = ("no_trainings", "no_offers", "no_data")
 
 
-def _colorbar(title: str, tickvals: list[float], ticktext: list[str]) -> dict[str, Any]:
-    """Horizontal colour bar under the map, so the map keeps the full width on phones too."""
-    return {
-        "orientation": "h",
-        "x": 0.5,
-        "xanchor": "center",
-        "y": -0.02,
-        "yanchor": "top",
-        "len": 0.8,
-        "thickness": 12,
-        "title": {"text": title, "side": "top"},
-        "tickvals": tickvals,
-        "ticktext": ticktext,
-    }
-
-
 @dataclass(frozen=True)
 class MapGeometry:
     """What the map needs to know of the geometry without carrying it in every response."""
@@ -65,34 +49,43 @@ def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
     return lon0 - dx, lat0 - dy, lon1 + dx, lat1 + dy
 
 
-def _expand(rows: pd.DataFrame, geometry: MapGeometry) -> pd.DataFrame:
-    """One row per drawn feature: the Paris-zoom copies repeat their département's values."""
-    ids = rows["code"].map(lambda c: list(geometry.feature_ids.get(c, ())))
-    expanded = rows.assign(feature_id=ids).explode("feature_id")
-    return expanded.dropna(subset=["feature_id"]).reset_index(drop=True)
+# The map is one choropleth trace over every feature, always in the same order, so that a
+# change of month or job filter only replaces arrays of values (see ``map_updates``). Its
+# colour scale is composite: the indicator's scale fills [0, SCALE_TOP] and each undefined
+# status owns a flat band above it. An invisible trace draws the indicator's colour bar, and
+# one more per status draws its legend entry.
+SCALE_TOP = 0.85
+STATUS_BANDS = {"no_offers": 0.875, "no_trainings": 0.925, "no_data": 0.975}
+TENSION_RANGE = 2.5  # fixed, so that colours compare from one month to the next
+MAIN, COLORBAR_TRACE = 0, 1
 
 
-def _hover_data(rows: pd.DataFrame, lang: str) -> np.ndarray:
-    return np.column_stack(
-        [
-            rows["name"].astype(str),
-            rows["code"].astype(str),
-            [fmt_int(v if pd.notna(v) else None, lang) for v in rows["job_offers"]],
-            [fmt_int(v if pd.notna(v) else None, lang) for v in rows["trainings"]],
-            [fmt_decimal(v if pd.notna(v) else None, lang) for v in rows["tension_index"]],
-            [status_label(s, lang) for s in rows["tension_status"]],
-        ]
-    )
+def _composite_scale(scale: list[list[Any]]) -> list[list[Any]]:
+    stops = [[round(pos * SCALE_TOP, 4), color] for pos, color in scale]
+    edges = (SCALE_TOP, 0.9, 0.95, 1.0)
+    for status, low, high in zip(STATUS_BANDS, edges, edges[1:], strict=False):
+        color = theme.STATUS_COLORS[status]
+        stops += [[round(low + 0.0001, 4), color], [high, color]]
+    return stops
 
 
-def _hovertemplate(lang: str) -> str:
-    return (
-        "<b>%{customdata[0]}</b> (%{customdata[1]})<br>"
-        f"{t('hover_offers', lang)} : %{{customdata[2]}}<br>"
-        f"{t('hover_trainings', lang)} : %{{customdata[3]}}<br>"
-        f"{t('hover_index', lang)} : %{{customdata[4]}}<br>"
-        f"{t('hover_status', lang)} : %{{customdata[5]}}<extra></extra>"
-    ).replace(" :", " :" if lang != "en" else ":")
+def _feature_order(geometry: MapGeometry) -> tuple[list[str], list[str]]:
+    codes, feature_ids = [], []
+    for code, ids in geometry.feature_ids.items():
+        for feature_id in ids:
+            codes.append(code)
+            feature_ids.append(feature_id)
+    return codes, feature_ids
+
+
+def _index_text(value: Any, status: str, lang: str) -> str:
+    if status == "ok" and pd.notna(value):
+        return fmt_decimal(float(value), lang)
+    return status_label(status, lang)
+
+
+def _count(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
 
 
 def _log_ticks(max_value: float, lang: str) -> tuple[list[float], list[str]]:
@@ -100,138 +93,180 @@ def _log_ticks(max_value: float, lang: str) -> tuple[list[float], list[str]]:
     labels = ["0"]
     power = 0
     while 10**power <= max(max_value, 1):
-        ticks.append(math.log10(1 + 10**power))
+        ticks.append(round(math.log10(1 + 10**power), 4))
         labels.append(fmt_int(10**power, lang))
         power += 1
     return ticks, labels
 
 
-def tension_range(values: pd.Series) -> float:
-    """Symmetric colour range of the tension scale: wide enough for the reference 1 and most
-    values, so a single outlier does not wash out the map."""
-    finite = values.dropna().abs()
-    if finite.empty:
-        return 1.5
-    return float(max(1.5, np.nanpercentile(finite, 95)))
+def map_updates(
+    rows: pd.DataFrame, geometry: MapGeometry, view: MapView
+) -> dict[tuple[Any, ...], Any]:
+    """Everything of the map that depends on the data and the selection, as figure paths.
+
+    A full figure is the base figure with these values set; an update sends only them.
+    """
+    codes, _ = _feature_order(geometry)
+    data = rows.set_index("code").reindex(codes)
+    statuses = data["tension_status"].fillna("no_data").to_numpy()
+    if view.metric == "tension":
+        index = pd.to_numeric(data["tension_index"]).to_numpy(dtype="float64")
+        clipped = np.clip(np.nan_to_num(index), -TENSION_RANGE, TENSION_RANGE)
+        scaled = (clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP
+        cmin, cmax = -TENSION_RANGE, TENSION_RANGE
+        tickvals = [-2.0, -1.0, 0.0, 1.0, 2.0]
+        ticktext = ["−2", "−1", "0", f"1 · {t('national', view.lang)}", "2"]
+        bands = statuses
+    else:
+        values = pd.to_numeric(data[view.metric]).to_numpy(dtype="float64")
+        known = ~np.isnan(values)
+        vmax = float(np.nanmax(values)) if known.any() else 1.0
+        cmin, cmax = 0.0, max(math.log10(1 + vmax), 1.0)
+        scaled = np.log10(1 + np.nan_to_num(values)) / cmax * SCALE_TOP
+        tickvals, ticktext = _log_ticks(vmax, view.lang)
+        bands = np.where(known, "ok", "no_data")
+    band_values = np.array([STATUS_BANDS.get(b, 0.0) for b in bands])
+    z = np.where(bands == "ok", scaled, band_values)
+    if view.region is None or "region_code" not in data:
+        in_focus = np.ones(len(codes), dtype=bool)
+    else:
+        in_focus = data["region_code"].to_numpy() == view.region
+    selected = np.array([c == view.department for c in codes])
+    extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
+    bounds = _pad(extent)
+    customdata = [
+        [_count(o), _count(n)] for o, n in zip(data["job_offers"], data["trainings"], strict=True)
+    ]
+    index_text = [
+        _index_text(v, st, view.lang) for v, st in zip(data["tension_index"], statuses, strict=True)
+    ]
+    return {
+        ("data", MAIN, "z"): np.round(z, 4).tolist(),
+        ("data", MAIN, "customdata"): customdata,
+        ("data", MAIN, "text"): index_text,
+        ("data", MAIN, "marker", "opacity"): np.where(in_focus, 1.0, theme.FADED_OPACITY).tolist(),
+        ("data", MAIN, "marker", "line", "width"): np.where(selected, 3.0, 0.5).tolist(),
+        ("data", MAIN, "marker", "line", "color"): np.where(
+            selected, theme.HIGHLIGHT, theme.BORDER
+        ).tolist(),
+        ("data", COLORBAR_TRACE, "marker", "cmin"): cmin,
+        ("data", COLORBAR_TRACE, "marker", "cmax"): round(cmax, 4),
+        ("data", COLORBAR_TRACE, "marker", "colorbar", "tickvals"): tickvals,
+        ("data", COLORBAR_TRACE, "marker", "colorbar", "ticktext"): ticktext,
+        ("layout", "geo", "lonaxis", "range"): [round(bounds[0], 3), round(bounds[2], 3)],
+        ("layout", "geo", "lataxis", "range"): [round(bounds[1], 3), round(bounds[3], 3)],
+        ("layout", "uirevision"): f"map-{view.region or 'FR'}",
+    }
+
+
+def _metric_title(metric: str, lang: str) -> str:
+    key = {"job_offers": "metric_job_offers", "trainings": "metric_trainings"}.get(
+        metric, "metric_tension"
+    )
+    return t(key, lang)
+
+
+def _map_hovertemplate(lang: str) -> str:
+    colon = ":" if lang == "en" else " :"
+    return (
+        "<b>%{hovertext}</b><br>"
+        f"{t('hover_offers', lang)}{colon} %{{customdata[0]:,}}<br>"
+        f"{t('hover_trainings', lang)}{colon} %{{customdata[1]:,}}<br>"
+        f"{t('hover_index', lang)}{colon} %{{text}}<extra></extra>"
+    )
 
 
 def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -> go.Figure:
     """Choropleth of the départements for one indicator.
 
-    ``rows`` has the API's indicator columns, one row per département. The GeoJSON is referenced
-    by URL: the browser fetches it once and the figure carries only values.
+    ``rows`` has the API's indicator columns (and ``region_code`` to fade the départements out
+    of the region in focus), one row per département. The GeoJSON is referenced by URL: the
+    browser fetches it once and the figure carries only values.
     """
     lang = view.lang
-    data = _expand(rows, geometry)
-    in_focus = (
-        data["code"].map(lambda c: c in geometry.feature_ids).to_numpy()
-        if view.region is None
-        else data["region_code"].eq(view.region).to_numpy()
+    codes, feature_ids = _feature_order(geometry)
+    names = rows.set_index("code")["name"].reindex(codes).fillna("").tolist()
+    scale = theme.DIVERGING if view.metric == "tension" else theme.SEQUENTIAL[view.metric]
+    title = _metric_title(view.metric, lang)
+    main = go.Choropleth(
+        geojson=geometry.url,
+        featureidkey="properties.feature_id",
+        locations=feature_ids,
+        z=[0.0] * len(feature_ids),
+        zmin=0,
+        zmax=1,
+        colorscale=_composite_scale(scale),
+        showscale=False,
+        hovertext=[f"{name} ({code})" for name, code in zip(names, codes, strict=True)],
+        hovertemplate=_map_hovertemplate(lang),
+        name=title,
+        showlegend=False,
+        marker={"line": {"width": 0.5, "color": theme.BORDER}},
     )
-    opacity = np.where(in_focus, 1.0, theme.FADED_OPACITY)
-    selected = data["code"].eq(view.department).to_numpy()
-    line_width = np.where(selected, 3.0, 0.5)
-    line_color = np.where(selected, theme.HIGHLIGHT, theme.BORDER)
-    custom = _hover_data(data, lang)
-    template = _hovertemplate(lang)
-    traces: list[go.Choropleth] = []
-
-    def trace(mask: np.ndarray, z: np.ndarray, **style: Any) -> go.Choropleth:
-        return go.Choropleth(
-            geojson=geometry.url,
-            featureidkey="properties.feature_id",
-            locations=data.loc[mask, "feature_id"].tolist(),
-            z=z,
-            customdata=custom[mask],
-            hovertemplate=template,
-            marker={
-                "opacity": opacity[mask].tolist(),
-                "line": {"width": line_width[mask].tolist(), "color": line_color[mask].tolist()},
+    colorbar = go.Scattergeo(
+        lon=[None],
+        lat=[None],
+        mode="markers",
+        marker={
+            "color": [0],
+            "colorscale": scale,
+            "showscale": True,
+            "colorbar": {
+                "orientation": "h",
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.02,
+                "yanchor": "top",
+                "len": 0.8,
+                "thickness": 12,
+                "title": {"text": title, "side": "top"},
             },
-            **style,
+        },
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    statuses = UNDEFINED_STATUSES if view.metric == "tension" else ("no_data",)
+    legend = [
+        go.Scattergeo(
+            lon=[None],
+            lat=[None],
+            mode="markers",
+            marker={"symbol": "square", "size": 14, "color": theme.STATUS_COLORS[status]},
+            name=status_label(status, lang),
+            hoverinfo="skip",
+            showlegend=True,
         )
-
-    if view.metric == "tension":
-        ok = data["tension_status"].eq("ok").to_numpy()
-        zmax = tension_range(data.loc[ok, "tension_index"])
-        traces.append(
-            trace(
-                ok,
-                data.loc[ok, "tension_index"].round(4).to_numpy(),
-                colorscale=theme.DIVERGING,
-                zmin=-zmax,
-                zmax=zmax,
-                zmid=0,
-                name=t("metric_tension", lang),
-                showlegend=False,
-                colorbar=_colorbar(
-                    t("metric_tension", lang),
-                    [-1, 0, 1],
-                    ["−1", "0", f"1 · {t('national', lang)}"],
-                ),
-            )
-        )
-        statuses = data["tension_status"].to_numpy()
-    else:
-        values = pd.to_numeric(data[view.metric], errors="coerce").astype("float64")
-        known = values.notna().to_numpy()
-        z = np.log10(1 + values[known].to_numpy())
-        vmax = float(values.max()) if known.any() else 1.0
-        tickvals, ticktext = _log_ticks(vmax, lang)
-        metric_key = "metric_job_offers" if view.metric == "job_offers" else "metric_trainings"
-        traces.append(
-            trace(
-                known,
-                np.round(z, 4),
-                colorscale=theme.SEQUENTIAL[view.metric],
-                zmin=0,
-                zmax=max(math.log10(1 + vmax), 1),
-                name=t(metric_key, lang),
-                showlegend=False,
-                colorbar=_colorbar(t(metric_key, lang), tickvals, ticktext),
-            )
-        )
-        statuses = np.where(known, "ok", "no_data")
-    for status in UNDEFINED_STATUSES:
-        mask = statuses == status
-        if not mask.any():
-            continue
-        color = theme.STATUS_COLORS[status]
-        traces.append(
-            trace(
-                mask,
-                np.zeros(int(mask.sum())),
-                colorscale=[[0, color], [1, color]],
-                showscale=False,
-                showlegend=True,
-                name=status_label(status, lang),
-            )
-        )
-
-    figure = go.Figure(traces)
+        for status in statuses
+    ]
+    figure = go.Figure([main, colorbar, *legend])
     _add_inset_frames(figure, geometry, lang)
-    bounds = _pad(
-        geometry.region_bounds.get(view.region, geometry.bounds) if view.region else geometry.bounds
-    )
-    figure.update_geos(
-        visible=False,
-        projection_type="mercator",
-        lonaxis_range=[bounds[0], bounds[2]],
-        lataxis_range=[bounds[1], bounds[3]],
-        bgcolor=theme.BACKGROUND,
-    )
+    figure.update_geos(visible=False, projection_type="mercator", bgcolor=theme.BACKGROUND)
     figure.update_layout(
         **theme.base_layout(
             margin={"l": 0, "r": 0, "t": 22, "b": 90},
             separators=theme.separators(lang),
             legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center", "yanchor": "top"},
-            uirevision=f"map-{view.region or 'FR'}",
             autosize=True,
             dragmode=False,
             clickmode="event",
         )
     )
+    apply_updates(figure, map_updates(rows, geometry, view))
     return figure
+
+
+def apply_updates(figure: go.Figure, updates: dict[tuple[Any, ...], Any]) -> None:
+    """Set each ``(section, …, key)`` path of ``updates`` on ``figure``."""
+    for path, value in updates.items():
+        if path[0] == "data":
+            target: Any = figure.data[path[1]]
+            keys = path[2:]
+        else:
+            target = figure.layout
+            keys = path[1:]
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
 
 
 def _add_inset_frames(figure: go.Figure, geometry: MapGeometry, lang: str) -> None:

@@ -25,6 +25,7 @@ LANG_EN = "lang-en"
 # Content
 MAP = "map"
 MAP_TABLE = "map-table"
+MAP_SIGNATURE = "map-signature"
 KEY_FIGURES = "key-figures"
 BREAKDOWN = "breakdown"
 BREAKDOWN_REGION = "breakdown-region"

@@ -210,6 +210,7 @@ def build_layout(deps: StaticDeps) -> html.Div:
             dcc.Store(id=ids.DATA_VERSION),
             dcc.Store(id=ids.DB_ERROR),
             dcc.Store(id=ids.LANG_APPLIED),
+            dcc.Store(id=ids.MAP_SIGNATURE),
             dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
             dcc.Download(id=ids.DOWNLOAD_CSV),
             html.A(

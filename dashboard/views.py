@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import html
+from dash import Patch, html
 
 from dashboard import figures, transforms
 from dashboard.figures import MapGeometry, MapView
@@ -45,15 +45,56 @@ def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
     return service.indicators(query)
 
 
+def map_signature(state: ViewState) -> dict[str, str | None]:
+    """What the map drawn in the browser shows, kept beside it to decide what to resend."""
+    return {
+        "structure": f"{state.lang}:{state.metric}",
+        "region": state.region,
+        "department": state.department,
+    }
+
+
+def _needed(path: tuple[Any, ...], before: dict[str, Any], after: dict[str, Any]) -> bool:
+    if path[0] == "layout":
+        return before.get("region") != after["region"]
+    if "opacity" in path or "line" in path:
+        return before.get("region") != after["region"] or (
+            before.get("department") != after["department"]
+        )
+    return True
+
+
 def render_map(
-    service: Service, geometry: MapGeometry, state: ViewState
-) -> tuple[go.Figure, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The map, and the same figures as table rows (the accessible alternative)."""
+    service: Service,
+    geometry: MapGeometry,
+    state: ViewState,
+    previous: dict[str, Any] | None = None,
+) -> tuple[go.Figure | Patch, dict[str, str | None]]:
+    """The map for ``state``: a whole figure the first time (or when language or indicator
+    change), otherwise a ``Patch`` with only the values that changed (a few kilobytes)."""
     rows = transforms.with_regions(map_rows(service, state), service.catalog())
     view = MapView(state.metric, state.lang, state.region, state.department)
-    figure = figures.build_map_figure(rows, geometry, view)
+    signature = map_signature(state)
+    if not isinstance(previous, dict) or previous.get("structure") != signature["structure"]:
+        return figures.build_map_figure(rows, geometry, view), signature
+    patch = Patch()
+    for path, value in figures.map_updates(rows, geometry, view).items():
+        if not _needed(path, previous, signature):
+            continue
+        target = patch
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return patch, signature
+
+
+def render_map_table(
+    service: Service, state: ViewState
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The map's figures as table rows: the accessible alternative to the map."""
+    rows = transforms.with_regions(map_rows(service, state), service.catalog())
     table = rows if state.region is None else rows[rows["region_code"] == state.region]
-    return figure, table_records(table, state.lang), map_table_columns(state.lang)
+    return table_records(table, state.lang), map_table_columns(state.lang)
 
 
 def table_records(rows: pd.DataFrame, lang: str) -> list[dict[str, Any]]:

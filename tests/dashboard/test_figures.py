@@ -9,11 +9,17 @@ import pandas as pd
 import pytest
 
 from dashboard.figures import (
+    COLORBAR_TRACE,
+    MAIN,
+    SCALE_TOP,
+    STATUS_BANDS,
     MapView,
     build_breakdown_figure,
     build_map_figure,
     build_trend_figure,
+    map_updates,
 )
+from dashboard.i18n import status_label
 from dashboard.service import Service
 from dashboard.state import ViewState
 from dashboard.transforms import map_geometry, with_regions
@@ -32,40 +38,78 @@ def rows(service: Service, catalog) -> pd.DataFrame:
     return with_regions(map_rows(service, state), catalog)
 
 
-def test_tension_map_separates_undefined_statuses_into_legend_entries(rows, geometry) -> None:
+@pytest.fixture
+def poste_rows(service: Service, catalog) -> pd.DataFrame:
+    """One poste in one month: the fixture gives it every tension status."""
+    poste = catalog.job_map["poste_code"].iloc[5]
+    state = ViewState(catalog.months[0], poste=poste)
+    return with_regions(map_rows(service, state), catalog)
+
+
+def _main(figure):
+    return figure.data[MAIN]
+
+
+def test_every_feature_is_drawn_once_in_a_fixed_order(rows, geometry) -> None:
+    tension = build_map_figure(rows, geometry, MapView("tension", "fr"))
+    offers = build_map_figure(rows, geometry, MapView("job_offers", "fr", region="53"))
+    assert len(_main(tension).locations) == 105  # 101 départements + 4 Paris-zoom copies
+    assert list(_main(tension).locations) == list(_main(offers).locations)
+    assert {"75", "75-zoom", "2A", "971"} <= set(_main(tension).locations)
+
+
+def test_undefined_statuses_get_their_own_colour_band_and_legend(poste_rows, geometry) -> None:
+    rows = poste_rows
     figure = build_map_figure(rows, geometry, MapView("tension", "fr"))
-    choropleths = [tr for tr in figure.data if tr.type == "choropleth"]
-    main, *statuses = choropleths
-    ok_count = int((rows["tension_status"] == "ok").sum())
-    zoom_ok = int(
-        rows.loc[rows["code"].isin(["75", "92", "93", "94"]), "tension_status"].eq("ok").sum()
-    )
-    assert len(main.locations) == ok_count + zoom_ok
-    assert main.zmid == 0
-    assert main.zmin == -main.zmax
-    assert all(np.isfinite(main.z))
-    names = {tr.name for tr in statuses}
-    for status, label in (("no_trainings", "Aucune formation (indice +∞)"),):
-        if (rows["tension_status"] == status).any():
-            assert label in names
-    assert all(tr.showlegend for tr in statuses)
-    drawn = sum(len(tr.locations) for tr in choropleths)
-    assert drawn == 105  # 101 départements + 4 Paris-zoom copies
+    main = _main(figure)
+    locations = list(main.locations)
+    by_code = rows.set_index("code")
+    for location, z, text in zip(locations, main.z, main.text, strict=True):
+        status = by_code.loc[location.split("-")[0], "tension_status"]
+        if status == "ok":
+            assert 0 <= z <= SCALE_TOP
+        else:
+            assert z == STATUS_BANDS[status]
+            assert text == status_label(status, "fr")
+    assert set(by_code["tension_status"]) - {"ok"}, "fixture should hold undefined statuses"
+    legend = {tr.name for tr in figure.data if tr.showlegend}
+    assert legend == {status_label(s, "fr") for s in STATUS_BANDS}
+
+
+def test_tension_colours_are_centred_on_zero(rows, geometry) -> None:
+    figure = build_map_figure(rows, geometry, MapView("tension", "fr"))
+    colorbar = figure.data[COLORBAR_TRACE].marker
+    assert colorbar.cmin == -colorbar.cmax
+    main = _main(figure)
+    by_code = rows.set_index("code")
+    for location, z in zip(main.locations, main.z, strict=True):
+        index = by_code.loc[location.split("-")[0], "tension_index"]
+        if pd.notna(index) and abs(index) < 1e-9:
+            assert z == pytest.approx(SCALE_TOP / 2, abs=1e-3)
+    assert "1 · France" in colorbar.colorbar.ticktext
 
 
 def test_map_references_geometry_by_url_and_stays_small(rows, geometry) -> None:
     figure = build_map_figure(rows, geometry, MapView("job_offers", "fr"))
     payload = json.dumps(figure.to_plotly_json(), default=str)
-    assert all(tr.geojson == "/geodata/d.geojson" for tr in figure.data if tr.type == "choropleth")
+    assert _main(figure).geojson == "/geodata/d.geojson"
     assert len(payload) < 60_000
     assert "coordinates" not in payload
 
 
+def test_value_updates_match_the_full_figure(rows, geometry) -> None:
+    view = MapView("trainings", "en", region="84", department="69")
+    figure = build_map_figure(rows, geometry, view)
+    updates = map_updates(rows, geometry, view)
+    assert list(_main(figure).z) == updates[("data", MAIN, "z")]
+    assert [list(c) for c in _main(figure).customdata] == updates[("data", MAIN, "customdata")]
+    assert len(json.dumps(updates[("data", MAIN, "z")])) < 1500
+
+
 def test_region_focus_fades_others_and_zooms(rows, geometry) -> None:
     figure = build_map_figure(rows, geometry, MapView("trainings", "fr", region="53"))
-    main = figure.data[0]
-    locations = list(main.locations)
-    opacity = dict(zip(locations, main.marker.opacity, strict=True))
+    main = _main(figure)
+    opacity = dict(zip(main.locations, main.marker.opacity, strict=True))
     assert opacity["35"] == 1.0
     assert opacity["69"] < 1.0
     lon = figure.layout.geo.lonaxis.range
@@ -76,17 +120,18 @@ def test_region_focus_fades_others_and_zooms(rows, geometry) -> None:
 
 def test_selected_department_gets_a_thick_border(rows, geometry) -> None:
     figure = build_map_figure(rows, geometry, MapView("job_offers", "fr", department="2A"))
-    main = figure.data[0]
+    main = _main(figure)
     widths = dict(zip(main.locations, main.marker.line.width, strict=True))
     assert widths["2A"] == 3.0
     assert widths["2B"] < 3.0
 
 
-def test_hover_text_is_french_formatted(rows, geometry) -> None:
+def test_hover_names_the_departement_in_the_chosen_language(rows, geometry) -> None:
     figure = build_map_figure(rows, geometry, MapView("job_offers", "fr"))
-    assert "Offres :" in figure.data[0].hovertemplate
+    assert "Offres :" in _main(figure).hovertemplate
+    assert "Corse-du-Sud (2A)" in list(_main(figure).hovertext)
     english = build_map_figure(rows, geometry, MapView("job_offers", "en"))
-    assert "Offers:" in english.data[0].hovertemplate
+    assert "Offers:" in _main(english).hovertemplate
 
 
 def test_trend_adds_national_comparison_and_reference_line() -> None:

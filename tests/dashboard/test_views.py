@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from flask.testing import FlaskClient
@@ -23,7 +24,8 @@ def geometry(service: Service):
 
 def test_map_table_rows_equal_the_api_rows(service: Service, catalog: Catalog, geometry) -> None:
     state = ViewState(catalog.months[2], "job_offers", family="DEV")
-    figure, rows, columns = views.render_map(service, geometry, state)
+    figure, _ = views.render_map(service, geometry, state)
+    rows, columns = views.render_map_table(service, state)
     query = service.validate_indicators(state.month, "department", None, "DEV", None, None)
     api = {r.code: r for r in service.indicators(query).itertuples()}
     assert len(rows) == 101
@@ -36,8 +38,41 @@ def test_map_table_rows_equal_the_api_rows(service: Service, catalog: Catalog, g
 
 def test_region_table_lists_only_its_departements(service: Service, catalog: Catalog, geometry):
     state = ViewState(catalog.months[0], region="94")
-    _, rows, _ = views.render_map(service, geometry, state)
+    rows, _ = views.render_map_table(service, state)
     assert [r["code"] for r in rows] == ["2A", "2B"]
+
+
+def test_month_change_sends_only_new_values(service: Service, catalog: Catalog, geometry):
+    first = ViewState(catalog.months[0], "tension", family="DEV")
+    figure, signature = views.render_map(service, geometry, first)
+    assert signature["structure"] == "fr:tension"
+    later = ViewState(catalog.months[1], "tension", family="DEV")
+    patch, _ = views.render_map(service, geometry, later, signature)
+    operations = patch.to_plotly_json()["operations"]
+    paths = {tuple(op["location"]) for op in operations}
+    assert ("data", 0, "z") in paths
+    assert not any("opacity" in path or path[0] == "layout" for path in paths)
+    size = len(json.dumps(patch.to_plotly_json()))
+    assert size < 5000
+    assert size < len(json.dumps(figure.to_plotly_json(), default=str)) / 5
+
+
+def test_region_change_also_sends_fading_and_zoom(service: Service, catalog, geometry):
+    state = ViewState(catalog.months[0], "job_offers")
+    _, signature = views.render_map(service, geometry, state)
+    patch, _ = views.render_map(
+        service, geometry, ViewState(state.month, "job_offers", "53"), signature
+    )
+    paths = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
+    assert ("data", 0, "marker", "opacity") in paths
+    assert ("layout", "geo", "lonaxis", "range") in paths
+
+
+def test_language_change_redraws_the_whole_map(service: Service, catalog, geometry):
+    state = ViewState(catalog.months[0])
+    _, signature = views.render_map(service, geometry, state)
+    figure, _ = views.render_map(service, geometry, ViewState(state.month, lang="en"), signature)
+    assert figure.data[0].hovertemplate.startswith("<b>%{hovertext}</b><br>Offers:")
 
 
 def test_key_figures_show_french_numbers_and_changes(service: Service, catalog: Catalog) -> None:
