@@ -81,7 +81,14 @@ def cmd_import(
     return status
 
 
-def cmd_seed_demo(engine: Engine, ref: ReferenceData, force: bool, seed: int, out: TextIO) -> int:
+def cmd_seed_demo(
+    engine: Engine,
+    ref: ReferenceData,
+    force: bool,
+    seed: int,
+    out: TextIO,
+    months: tuple[str | None, str | None] = (None, None),
+) -> int:
     from data_access.seed import demo_snapshot  # numpy-heavy: only this command pays for it
 
     ensure_schema(engine, ref)
@@ -93,7 +100,7 @@ def cmd_seed_demo(engine: Engine, ref: ReferenceData, force: bool, seed: int, ou
         )
         return EXIT_FAILURE
     started = time.perf_counter()
-    snapshot = demo_snapshot(ref, seed=seed)
+    snapshot = demo_snapshot(ref, seed=seed, first_month=months[0], last_month=months[1])
     apply_snapshot(engine, snapshot, ref)
     elapsed = time.perf_counter() - started
     print(f"SEEDED demo history: {_summary(snapshot)} in {elapsed:.1f} s", file=out)
@@ -114,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load the deterministic demo history 2022-10…2024-12")
     seed.add_argument("--force", action="store_true", help="overwrite months already present")
     seed.add_argument("--seed", type=int, default=None, help="random seed (default: fixed)")
+    seed.add_argument("--from", dest="first_month", help="first month (default 2022-10)")
+    seed.add_argument("--to", dest="last_month", help="last month (default 2024-12)")
     return parser
 
 
@@ -140,6 +149,7 @@ def main(
         from data_access.demo import DEMO_SEED
 
         seed = DEMO_SEED if args.seed is None else args.seed
-        return cmd_seed_demo(engine, ref, args.force, seed, out)
+        months = (args.first_month, args.last_month)
+        return cmd_seed_demo(engine, ref, args.force, seed, out, months)
     finally:
         engine.dispose()

@@ -6,16 +6,31 @@ import hashlib
 
 import pandas as pd
 
-from data_access.demo import DEMO_SEED, generate_demo_history
+from data_access.demo import DEMO_FIRST_MONTH, DEMO_LAST_MONTH, DEMO_SEED, generate_demo_history
 from data_access.importer import Snapshot
 from data_access.reference import ReferenceData
 
 DEMO_FILE_PREFIX = "demo-history"
 
 
-def demo_snapshot(ref: ReferenceData, seed: int = DEMO_SEED) -> Snapshot:
-    """The demo history as one snapshot covering both measures of every demo month."""
-    history = generate_demo_history(ref.job_map, ref.departements, seed=seed)
+def demo_snapshot(
+    ref: ReferenceData,
+    seed: int = DEMO_SEED,
+    first_month: str | None = None,
+    last_month: str | None = None,
+) -> Snapshot:
+    """The demo history as one snapshot covering both measures of every demo month.
+
+    A longer span than the default (for benchmarks of a 10-year history) extends the same
+    generator backwards and forwards.
+    """
+    history = generate_demo_history(
+        ref.job_map,
+        ref.departements,
+        seed=seed,
+        first_month=first_month or DEMO_FIRST_MONTH,
+        last_month=last_month or DEMO_LAST_MONTH,
+    )
     rows = history.facts[["month", "department", "poste", "job_offers", "trainings"]].copy()
     online = history.online[["month", "poste", "trainings"]].copy()
     for frame, measures in ((rows, ("job_offers", "trainings")), (online, ("trainings",))):
