@@ -1,0 +1,113 @@
+"""Server time of one filter change: every callback it fires, request to last response.
+
+Replays the recorded callback requests of a month change (``capture_payloads.py``) against a
+running server, for a sequence of different months × job families so that most interactions
+miss the cache, as a crowd exploring the map would. Like the browser, it posts the state
+callback first, then the five content callbacks at once; the figure is the wall time from the
+first request to the last response.
+
+    python -m bench.interaction_time --url http://127.0.0.1:8050 --runs 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.common import summary
+
+PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
+FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]
+
+
+def load_payloads() -> list[dict[str, Any]]:
+    return json.loads(PAYLOADS.read_text(encoding="utf-8"))
+
+
+def vary(payloads: list[dict[str, Any]], month: str, family: str | None) -> list[dict[str, Any]]:
+    """The same requests for another month and family, as the browser would send them."""
+    out = copy.deepcopy(payloads)
+    state_request, *content = out
+    for item in state_request["inputs"]:
+        if item["id"] == "filter-month":
+            item["value"] = month
+        if item["id"] == "filter-family":
+            item["value"] = family
+    new_state = {
+        "month": month,
+        "metric": "tension",
+        "region": None,
+        "department": None,
+        "family": family,
+        "metier": None,
+        "poste": None,
+        "lang": "fr",
+    }
+    for request in content:
+        for item in request["inputs"]:
+            if item["id"] == "state":
+                item["value"] = new_state
+    return out
+
+
+def post(url: str, body: dict[str, Any]) -> int:
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_dash-update-component",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+def interaction(url: str, requests: list[dict[str, Any]], pool: ThreadPoolExecutor) -> float:
+    """Milliseconds from the first request to the last response of one filter change."""
+    started = time.perf_counter()
+    post(url, requests[0])
+    statuses = list(pool.map(lambda body: post(url, body), requests[1:]))
+    elapsed = (time.perf_counter() - started) * 1000
+    if any(status != 200 for status in [*statuses]):
+        raise RuntimeError(f"callback failed: {statuses}")
+    return elapsed
+
+
+def months_of(url: str) -> list[str]:
+    with urllib.request.urlopen(url.rstrip("/") + "/api/v1/months", timeout=30) as response:
+        return json.loads(response.read())["months"]
+
+
+def run(url: str, runs: int, warmup: int = 10) -> list[float]:
+    payloads = load_payloads()
+    months = months_of(url)
+    combos = itertools.cycle(itertools.product(reversed(months), FAMILIES))
+    timings: list[float] = []
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        for index in range(warmup + runs):
+            month, family = next(combos)
+            elapsed = interaction(url, vary(payloads, month, family), pool)
+            if index >= warmup:
+                timings.append(elapsed)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8050/")
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    timings = run(args.url, args.runs)
+    print(f"filter change (6 callbacks) against {args.url}: {summary(timings)}")
+    print("target: median ≤ 30 ms, p95 ≤ 80 ms")
+
+
+if __name__ == "__main__":
+    main()
