@@ -13,7 +13,6 @@ from flask import Flask, Response, jsonify
 from flask_smorest import Api, Blueprint
 from marshmallow import fields, validate
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
 
 from dashboard.service import Service, frame_to_csv, records_for_json
 from data_access.queries import LEVELS, InvalidParameter
@@ -317,6 +316,19 @@ def register_api(server: Flask, service: Service) -> Api:
     api = Api(server)
     api.register_blueprint(build_blueprint(service))
 
+    def unknown_api_path(unknown: str) -> tuple[Response, int]:
+        del unknown
+        return _json_error(404, "no such API route; see /api/v1/openapi.json")
+
+    # Dash answers every other path with the page; under the API prefix, an unknown path is an
+    # error the client must see as such.
+    server.add_url_rule(
+        f"{API_PREFIX}/<path:unknown>",
+        "api_unknown_path",
+        unknown_api_path,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+
     @server.errorhandler(InvalidParameter)
     def _invalid(exc: InvalidParameter) -> tuple[Response, int]:
         return _json_error(400, exc.message, errors={"query": {exc.parameter: [exc.message]}})
@@ -331,13 +343,3 @@ def register_api(server: Flask, service: Service) -> Api:
         return _json_error(503, "the database is unreachable; please retry in a moment")
 
     return api
-
-
-def is_api_request(path: str) -> bool:
-    """Whether a path belongs to the API (its errors are JSON, never HTML)."""
-    return path.startswith(API_PREFIX)
-
-
-def api_http_error(exc: HTTPException) -> tuple[Response, int]:
-    """JSON body for an HTTP error raised under the API prefix."""
-    return _json_error(exc.code or 500, exc.description or exc.name)

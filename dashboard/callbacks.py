@@ -6,6 +6,7 @@ worker can serve any request.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -175,13 +176,15 @@ def register(app: Dash, deps: StaticDeps) -> None:
             t("demo_badge", lang),
         )
 
+    titles = json.dumps({"fr": t("page_title", "fr"), "en": t("page_title", "en")})
     app.clientside_callback(
-        """
-        function(lang) {
-            document.documentElement.setAttribute('lang', lang || 'fr');
-            return lang || 'fr';
-        }
-        """,
+        "function(lang) {"
+        f"  const titles = {titles};"
+        "  const chosen = lang === 'en' ? 'en' : 'fr';"
+        "  document.documentElement.setAttribute('lang', chosen);"
+        "  document.title = titles[chosen];"
+        "  return chosen;"
+        "}",
         Output(ids.LANG_APPLIED, "data"),
         Input(ids.LANG_STORE, "data"),
     )

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from dashboard import layout
 from dashboard.api import register_api
+from dashboard.i18n import DEFAULT_LANG, t
 from dashboard.service import Service
 from data_access.db import make_engine
 from data_access.queries import Repository
@@ -74,7 +75,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     engine = engine or make_engine(settings.database_url)
     app = Dash(
         __name__,
-        title="GEN_SCAN — offres et formations du numérique",
+        title=t("page_title", DEFAULT_LANG),
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
         update_title=None,

@@ -51,22 +51,45 @@ def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
 
 # The map is one choropleth trace over every feature, always in the same order, so that a
 # change of month or job filter only replaces arrays of values (see ``map_updates``). Its
-# colour scale is composite: the indicator's scale fills [0, SCALE_TOP] and each undefined
-# status owns a flat band above it. An invisible trace draws the indicator's colour bar, and
-# one more per status draws its legend entry.
-SCALE_TOP = 0.85
-STATUS_BANDS = {"no_offers": 0.875, "no_trainings": 0.925, "no_data": 0.975}
+# colour scale is composite, in bands of z:
+#   [0, 0.4]      the indicator's scale
+#   (0.4, 0.8]    the same scale washed out: départements outside the region in focus
+#   (0.8, 0.9]    one flat band per undefined status (no offers, no trainings, no data)
+#   (0.9, 1.0]    the same status bands washed out
+# Fading by colour keeps every département hoverable and clickable. An invisible trace draws
+# the indicator's colour bar, and one more per status draws its legend entry.
+SCALE_TOP = 0.4
+FADED_START, FADED_TOP = 0.4001, 0.8
+STATUS_BANDS = {"no_offers": 0.8167, "no_trainings": 0.85, "no_data": 0.8833}
+FADED_STATUS_SHIFT = 0.1
 TENSION_RANGE = 2.5  # fixed, so that colours compare from one month to the next
 MAIN, COLORBAR_TRACE = 0, 1
 
 
 def _composite_scale(scale: list[list[Any]]) -> list[list[Any]]:
     stops = [[round(pos * SCALE_TOP, 4), color] for pos, color in scale]
-    edges = (SCALE_TOP, 0.9, 0.95, 1.0)
-    for status, low, high in zip(STATUS_BANDS, edges, edges[1:], strict=False):
-        color = theme.STATUS_COLORS[status]
-        stops += [[round(low + 0.0001, 4), color], [high, color]]
+    stops += [
+        [round(FADED_START + pos * (FADED_TOP - FADED_START), 4), theme.faded(color)]
+        for pos, color in scale
+    ]
+    for shift, paint in ((0.0, str), (FADED_STATUS_SHIFT, theme.faded)):
+        edges = (0.8 + shift, 0.8333 + shift, 0.8666 + shift, 0.9 + shift)
+        for status, low, high in zip(STATUS_BANDS, edges, edges[1:], strict=False):
+            color = paint(theme.STATUS_COLORS[status])
+            stops += [[round(low + 0.0001, 4), color], [round(high, 4), color]]
     return stops
+
+
+def is_faded(z: float) -> bool:
+    """Whether a map value lies in a washed-out band (outside the region in focus)."""
+    return FADED_START <= z <= FADED_TOP or z > 0.9
+
+
+def faded_z(z: float) -> float:
+    """Where a value of the indicator's or a status's band falls once washed out."""
+    if z <= SCALE_TOP:
+        return FADED_START + z / SCALE_TOP * (FADED_TOP - FADED_START)
+    return z + FADED_STATUS_SHIFT
 
 
 def _feature_order(geometry: MapGeometry) -> tuple[list[str], list[str]]:
@@ -127,10 +150,9 @@ def map_updates(
         bands = np.where(known, "ok", "no_data")
     band_values = np.array([STATUS_BANDS.get(b, 0.0) for b in bands])
     z = np.where(bands == "ok", scaled, band_values)
-    if view.region is None or "region_code" not in data:
-        in_focus = np.ones(len(codes), dtype=bool)
-    else:
-        in_focus = data["region_code"].to_numpy() == view.region
+    if view.region is not None and "region_code" in data:
+        outside = data["region_code"].to_numpy() != view.region
+        z = np.where(outside, np.vectorize(faded_z)(z), z)
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
     bounds = _pad(extent)
@@ -144,7 +166,6 @@ def map_updates(
         ("data", MAIN, "z"): np.round(z, 4).tolist(),
         ("data", MAIN, "customdata"): customdata,
         ("data", MAIN, "text"): index_text,
-        ("data", MAIN, "marker", "opacity"): np.where(in_focus, 1.0, theme.FADED_OPACITY).tolist(),
         ("data", MAIN, "marker", "line", "width"): np.where(selected, 3.0, 0.5).tolist(),
         ("data", MAIN, "marker", "line", "color"): np.where(
             selected, theme.HIGHLIGHT, theme.BORDER
@@ -408,7 +429,12 @@ def build_trend_figure(
     figure.update_xaxes(tickvals=tickvals, ticktext=ticktext, gridcolor=theme.GRID, row=2, col=1)
     figure.update_xaxes(gridcolor=theme.GRID, showticklabels=False, row=1, col=1)
     figure.update_yaxes(
-        title_text=t("axis_count", lang), rangemode="tozero", gridcolor=theme.GRID, row=1, col=1
+        title_text=t("axis_count", lang),
+        rangemode="tozero",
+        gridcolor=theme.GRID,
+        tickformat=",d",
+        row=1,
+        col=1,
     )
     figure.update_yaxes(title_text=t("axis_index", lang), gridcolor=theme.GRID, row=2, col=1)
     figure.update_layout(
@@ -477,7 +503,7 @@ def build_breakdown_figure(
             bargap=0.25,
         )
     )
-    figure.update_xaxes(gridcolor=theme.GRID, rangemode="tozero")
+    figure.update_xaxes(gridcolor=theme.GRID, rangemode="tozero", tickformat=",d")
     figure.update_yaxes(automargin=True)
     return figure
 

@@ -275,10 +275,16 @@ def sync_state(
 
 
 def clicked_department(click: Any) -> str | None:
-    """The département code a map click points at, if the click data is well formed."""
+    """The département code a map click points at, if the click data is well formed.
+
+    The clicked feature's id is the INSEE code, or ``<code>-zoom`` for the enlarged copies of
+    Paris and its inner suburbs.
+    """
     try:
-        custom = click["points"][0]["customdata"]
-        code = custom[1]
+        location = click["points"][0]["location"]
     except (KeyError, IndexError, TypeError):
         return None
-    return code if isinstance(code, str) and len(code) <= 3 else None
+    if not isinstance(location, str) or len(location) > 12:
+        return None
+    code = location.removesuffix("-zoom")
+    return code if len(code) <= 3 else None

@@ -41,7 +41,16 @@ STATUS_COLORS = {
     "no_offers": "#1b9e77",  # green: trainings with no offer at all (−∞)
     "no_data": "#c9ccd1",  # grey: nothing to compare
 }
-FADED_OPACITY = 0.25
+FADED_WHITE_SHARE = 0.72  # how much white washes out départements outside the region in focus
+
+
+def faded(color: str) -> str:
+    """A ``#rrggbb`` colour mixed with white, for what is out of focus."""
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c + (255 - c) * FADED_WHITE_SHARE) for c in (red, green, blue)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
 BORDER = "#ffffff"
 INSET_FRAME = "#8a93a3"
 
@@ -54,7 +63,7 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
         "plot_bgcolor": BACKGROUND,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
-        "separators": ", ",
+        "separators": ",\u202f",
     }
     layout.update(overrides)
     return layout
@@ -62,7 +71,7 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
 
 def separators(lang: str) -> str:
     """Plotly's decimal and thousands separators for the language."""
-    return ".," if lang == "en" else ", "
+    return ".," if lang == "en" else ",\u202f"
 
 
 GRAPH_CONFIG: dict[str, Any] = {

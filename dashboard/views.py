@@ -57,10 +57,8 @@ def map_signature(state: ViewState) -> dict[str, str | None]:
 def _needed(path: tuple[Any, ...], before: dict[str, Any], after: dict[str, Any]) -> bool:
     if path[0] == "layout":
         return before.get("region") != after["region"]
-    if "opacity" in path or "line" in path:
-        return before.get("region") != after["region"] or (
-            before.get("department") != after["department"]
-        )
+    if "line" in path:
+        return before.get("department") != after["department"]
     return True
 
 

@@ -179,6 +179,13 @@ def test_invalid_parameters_get_a_json_400(client: FlaskClient, query: str) -> N
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+def test_unknown_api_route_is_a_json_404_not_the_page(client: FlaskClient) -> None:
+    for method in ("get", "post"):
+        response = getattr(client, method)("/api/v1/nope")
+        assert response.status_code == 404
+        assert response.get_json()["code"] == 404
+
+
 def test_openapi_describes_every_route(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")

@@ -14,9 +14,11 @@ from dashboard.figures import (
     SCALE_TOP,
     STATUS_BANDS,
     MapView,
+    _composite_scale,
     build_breakdown_figure,
     build_map_figure,
     build_trend_figure,
+    faded_z,
     map_updates,
 )
 from dashboard.i18n import status_label
@@ -48,6 +50,22 @@ def poste_rows(service: Service, catalog) -> pd.DataFrame:
 
 def _main(figure):
     return figure.data[MAIN]
+
+
+def _located_z(figure) -> dict[str, float]:
+    return dict(zip(_main(figure).locations, _main(figure).z, strict=True))
+
+
+def test_washed_out_colours_are_lighter_versions_of_the_scale() -> None:
+    from dashboard.theme import faded
+
+    assert faded("#000000") == "#b8b8b8"
+    assert faded("#ffffff") == "#ffffff"
+    scale = _composite_scale([[0, "#000000"], [1, "#0000ff"]])
+    positions = [pos for pos, _ in scale]
+    assert positions == sorted(positions)
+    assert positions[0] == 0
+    assert positions[-1] == 1.0
 
 
 def test_every_feature_is_drawn_once_in_a_fixed_order(rows, geometry) -> None:
@@ -106,12 +124,13 @@ def test_value_updates_match_the_full_figure(rows, geometry) -> None:
     assert len(json.dumps(updates[("data", MAIN, "z")])) < 1500
 
 
-def test_region_focus_fades_others_and_zooms(rows, geometry) -> None:
+def test_region_focus_washes_out_others_and_zooms(rows, geometry) -> None:
+    plain = _located_z(build_map_figure(rows, geometry, MapView("trainings", "fr")))
     figure = build_map_figure(rows, geometry, MapView("trainings", "fr", region="53"))
-    main = _main(figure)
-    opacity = dict(zip(main.locations, main.marker.opacity, strict=True))
-    assert opacity["35"] == 1.0
-    assert opacity["69"] < 1.0
+    focused = _located_z(figure)
+    assert focused["35"] == plain["35"] <= SCALE_TOP
+    assert focused["69"] == pytest.approx(faded_z(plain["69"]), abs=1e-4)
+    assert focused["69"] > SCALE_TOP
     lon = figure.layout.geo.lonaxis.range
     assert lon[0] > -6
     assert lon[1] < 0

@@ -108,11 +108,12 @@ def test_map_click_selects_then_clears_a_department(catalog: Catalog) -> None:
 
 
 def test_click_data_is_read_defensively() -> None:
-    click = {"points": [{"customdata": ["Ille-et-Vilaine", "35", "1", "2", "3", "ok"]}]}
-    assert clicked_department(click) == "35"
+    assert clicked_department({"points": [{"location": "35", "customdata": [1, 2]}]}) == "35"
+    assert clicked_department({"points": [{"location": "92-zoom"}]}) == "92"
     assert clicked_department({"points": []}) is None
     assert clicked_department("garbage") is None
-    assert clicked_department({"points": [{"customdata": [1, {"a": 1}]}]}) is None
+    assert clicked_department({"points": [{"location": {"a": 1}}]}) is None
+    assert clicked_department({"points": [{"location": "x" * 500}]}) is None
 
 
 def test_language_buttons_and_reset_change_only_their_part(catalog: Catalog) -> None:

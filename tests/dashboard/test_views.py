@@ -64,7 +64,7 @@ def test_region_change_also_sends_fading_and_zoom(service: Service, catalog, geo
         service, geometry, ViewState(state.month, "job_offers", "53"), signature
     )
     paths = {tuple(op["location"]) for op in patch.to_plotly_json()["operations"]}
-    assert ("data", 0, "marker", "opacity") in paths
+    assert ("data", 0, "z") in paths
     assert ("layout", "geo", "lonaxis", "range") in paths
 
 
