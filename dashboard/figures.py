@@ -1,7 +1,11 @@
-"""Pure figure builders: tidy data in, ``go.Figure`` out; no I/O, no Dash.
+"""Pure figure builders: tidy data in, a Plotly figure out; no I/O, no Dash.
 
-Each builder sets ``uirevision`` so that a user's zoom or legend choices survive data updates,
-and takes its styling from ``dashboard.theme`` and its words from ``dashboard.i18n``.
+Builders return plain figure dicts (``{"data": [...], "layout": {...}}``) rather than
+``go.Figure`` objects: Plotly's object layer validates every property on every call, which cost
+more than the database query behind the chart. The tests wrap each result in ``go.Figure`` so
+that an invalid property still fails loudly there. Each builder sets ``uirevision`` so that a
+user's zoom or legend choices survive data updates, and takes its styling from
+``dashboard.theme`` and its words from ``dashboard.i18n``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard import theme
 from dashboard.i18n import fmt_decimal, fmt_int, month_label, status_label, t
@@ -197,38 +199,40 @@ def _map_hovertemplate(lang: str) -> str:
     )
 
 
-def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -> go.Figure:
-    """Choropleth of the départements for one indicator.
+def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -> dict[str, Any]:
+    """Choropleth of the départements for one indicator, as a plain figure dict.
 
-    ``rows`` has the API's indicator columns (and ``region_code`` to fade the départements out
-    of the region in focus), one row per département. The GeoJSON is referenced by URL: the
-    browser fetches it once and the figure carries only values.
+    ``rows`` has the API's indicator columns (and ``region_code`` to wash out the départements
+    outside the region in focus), one row per département. The GeoJSON is referenced by URL:
+    the browser fetches it once and the figure carries only values.
     """
     lang = view.lang
     codes, feature_ids = _feature_order(geometry)
     names = rows.set_index("code")["name"].reindex(codes).fillna("").tolist()
     scale = theme.DIVERGING if view.metric == "tension" else theme.SEQUENTIAL[view.metric]
     title = _metric_title(view.metric, lang)
-    main = go.Choropleth(
-        geojson=geometry.url,
-        featureidkey="properties.feature_id",
-        locations=feature_ids,
-        z=[0.0] * len(feature_ids),
-        zmin=0,
-        zmax=1,
-        colorscale=_composite_scale(scale),
-        showscale=False,
-        hovertext=[f"{name} ({code})" for name, code in zip(names, codes, strict=True)],
-        hovertemplate=_map_hovertemplate(lang),
-        name=title,
-        showlegend=False,
-        marker={"line": {"width": 0.5, "color": theme.BORDER}},
-    )
-    colorbar = go.Scattergeo(
-        lon=[None],
-        lat=[None],
-        mode="markers",
-        marker={
+    main = {
+        "type": "choropleth",
+        "geojson": geometry.url,
+        "featureidkey": "properties.feature_id",
+        "locations": feature_ids,
+        "z": [0.0] * len(feature_ids),
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": _composite_scale(scale),
+        "showscale": False,
+        "hovertext": [f"{name} ({code})" for name, code in zip(names, codes, strict=True)],
+        "hovertemplate": _map_hovertemplate(lang),
+        "name": title,
+        "showlegend": False,
+        "marker": {"line": {"width": 0.5, "color": theme.BORDER}},
+    }
+    colorbar = {
+        "type": "scattergeo",
+        "lon": [None],
+        "lat": [None],
+        "mode": "markers",
+        "marker": {
             "color": [0],
             "colorscale": scale,
             "showscale": True,
@@ -243,54 +247,55 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
                 "title": {"text": title, "side": "top"},
             },
         },
-        hoverinfo="skip",
-        showlegend=False,
-    )
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
     statuses = UNDEFINED_STATUSES if view.metric == "tension" else ("no_data",)
     legend = [
-        go.Scattergeo(
-            lon=[None],
-            lat=[None],
-            mode="markers",
-            marker={"symbol": "square", "size": 14, "color": theme.STATUS_COLORS[status]},
-            name=status_label(status, lang),
-            hoverinfo="skip",
-            showlegend=True,
-        )
+        {
+            "type": "scattergeo",
+            "lon": [None],
+            "lat": [None],
+            "mode": "markers",
+            "marker": {"symbol": "square", "size": 14, "color": theme.STATUS_COLORS[status]},
+            "name": status_label(status, lang),
+            "hoverinfo": "skip",
+            "showlegend": True,
+        }
         for status in statuses
     ]
-    figure = go.Figure([main, colorbar, *legend])
-    _add_inset_frames(figure, geometry, lang)
-    figure.update_geos(visible=False, projection_type="mercator", bgcolor=theme.BACKGROUND)
-    figure.update_layout(
-        **theme.base_layout(
+    figure = {
+        "data": [main, colorbar, *legend, *_inset_traces(geometry, lang)],
+        "layout": theme.base_layout(
             margin={"l": 0, "r": 0, "t": 22, "b": 90},
             separators=theme.separators(lang),
             legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center", "yanchor": "top"},
             autosize=True,
             dragmode=False,
             clickmode="event",
-        )
-    )
+            geo={
+                "visible": False,
+                "projection": {"type": "mercator"},
+                "bgcolor": theme.BACKGROUND,
+                "lonaxis": {},
+                "lataxis": {},
+            },
+        ),
+    }
     apply_updates(figure, map_updates(rows, geometry, view))
     return figure
 
 
-def apply_updates(figure: go.Figure, updates: dict[tuple[Any, ...], Any]) -> None:
-    """Set each ``(section, …, key)`` path of ``updates`` on ``figure``."""
+def apply_updates(figure: dict[str, Any], updates: dict[tuple[Any, ...], Any]) -> None:
+    """Set each ``(section, …, key)`` path of ``updates`` on a figure dict."""
     for path, value in updates.items():
-        if path[0] == "data":
-            target: Any = figure.data[path[1]]
-            keys = path[2:]
-        else:
-            target = figure.layout
-            keys = path[1:]
-        for key in keys[:-1]:
-            target = target[key]
-        target[keys[-1]] = value
+        target: Any = figure
+        for key in path[:-1]:
+            target = target.setdefault(key, {}) if isinstance(target, dict) else target[key]
+        target[path[-1]] = value
 
 
-def _add_inset_frames(figure: go.Figure, geometry: MapGeometry, lang: str) -> None:
+def _inset_traces(geometry: MapGeometry, lang: str) -> list[dict[str, Any]]:
     lons: list[float | None] = []
     lats: list[float | None] = []
     label_lon: list[float] = []
@@ -304,29 +309,29 @@ def _add_inset_frames(figure: go.Figure, geometry: MapGeometry, lang: str) -> No
         label_lat.append(lat1)
         labels.append(inset["label_en"] if lang == "en" else inset["label_fr"])
     if not lons:
-        return
-    figure.add_trace(
-        go.Scattergeo(
-            lon=lons,
-            lat=lats,
-            mode="lines",
-            line={"color": theme.INSET_FRAME, "width": 1},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    figure.add_trace(
-        go.Scattergeo(
-            lon=label_lon,
-            lat=label_lat,
-            mode="text",
-            text=labels,
-            textposition="top center",
-            textfont={"size": 10, "color": theme.MUTED},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+        return []
+    return [
+        {
+            "type": "scattergeo",
+            "lon": lons,
+            "lat": lats,
+            "mode": "lines",
+            "line": {"color": theme.INSET_FRAME, "width": 1},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scattergeo",
+            "lon": label_lon,
+            "lat": label_lat,
+            "mode": "text",
+            "text": labels,
+            "textposition": "top center",
+            "textfont": {"size": 10, "color": theme.MUTED},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+    ]
 
 
 def _month_axis(months: list[str], lang: str) -> tuple[list[str], list[str]]:
@@ -336,118 +341,177 @@ def _month_axis(months: list[str], lang: str) -> tuple[list[str], list[str]]:
     return [f"{m}-01" for m in ticks], [month_label(m, lang) for m in ticks]
 
 
+def _colon(lang: str) -> str:
+    return ":" if lang == "en" else " :"
+
+
+def _line_style(color: str, solid: bool) -> dict[str, Any]:
+    return {"color": color, "width": 2.5 if solid else 1.5, "dash": "solid" if solid else "dot"}
+
+
+def _counts_trace(
+    frame: pd.DataFrame, column: str, color: str, name: str, solid: bool, lang: str
+) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "x": [f"{m}-01" for m in frame["month"]],
+        "y": [None if pd.isna(v) else int(v) for v in frame[column]],
+        "customdata": [month_label(m, lang) for m in frame["month"]],
+        "name": name,
+        "mode": "lines+markers" if solid else "lines",
+        "line": _line_style(color, solid),
+        "marker": {"size": 5},
+        "hovertemplate": f"%{{customdata}}<br>{name}{_colon(lang)} %{{y:,d}}<extra></extra>",
+        "xaxis": "x",
+        "yaxis": "y",
+    }
+
+
+def _index_trace(
+    frame: pd.DataFrame, color: str, name: str, solid: bool, lang: str
+) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "x": [f"{m}-01" for m in frame["month"]],
+        "y": [None if pd.isna(v) else round(float(v), 4) for v in frame["tension_index"]],
+        "customdata": [
+            [month_label(m, lang), status_label(s, lang)]
+            for m, s in zip(frame["month"], frame["tension_status"], strict=True)
+        ],
+        "name": name,
+        "mode": "lines+markers" if solid else "lines",
+        "line": _line_style(color, solid),
+        "marker": {"size": 5},
+        "connectgaps": False,
+        "hovertemplate": (
+            f"%{{customdata[0]}}<br>{name}{_colon(lang)} %{{y:.2f}} (%{{customdata[1]}})"
+            "<extra></extra>"
+        ),
+        "xaxis": "x2",
+        "yaxis": "y2",
+    }
+
+
 def build_trend_figure(
     series: pd.DataFrame,
     territory_name: str,
     lang: str,
     national: pd.DataFrame | None = None,
-) -> go.Figure:
+) -> dict[str, Any]:
     """Offers and trainings (top) and tension index (bottom) over all months.
 
     ``national`` adds France's curves for comparison when the series is a smaller territory.
+    Returns a plain figure dict: building ``go.Figure`` objects costs more than the query.
     """
-    figure = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        row_heights=[0.58, 0.42],
-        vertical_spacing=0.08,
-    )
     months = list(series["month"])
-    x = [f"{m}-01" for m in months]
-
-    def counts_trace(frame: pd.DataFrame, column: str, color: str, name: str, dash: str) -> None:
-        figure.add_trace(
-            go.Scatter(
-                x=[f"{m}-01" for m in frame["month"]],
-                y=[None if pd.isna(v) else int(v) for v in frame[column]],
-                customdata=[month_label(m, lang) for m in frame["month"]],
-                name=name,
-                mode="lines+markers" if dash == "solid" else "lines",
-                line={"color": color, "width": 2.5 if dash == "solid" else 1.5, "dash": dash},
-                marker={"size": 5},
-                hovertemplate=f"%{{customdata}}<br>{name} : %{{y:,d}}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-
-    def index_trace(frame: pd.DataFrame, color: str, name: str, dash: str) -> None:
-        status = [status_label(s, lang) for s in frame["tension_status"]]
-        figure.add_trace(
-            go.Scatter(
-                x=[f"{m}-01" for m in frame["month"]],
-                y=[None if pd.isna(v) else round(float(v), 4) for v in frame["tension_index"]],
-                customdata=np.column_stack(
-                    [[month_label(m, lang) for m in frame["month"]], status]
-                ),
-                name=name,
-                mode="lines+markers" if dash == "solid" else "lines",
-                line={"color": color, "width": 2.5 if dash == "solid" else 1.5, "dash": dash},
-                marker={"size": 5},
-                connectgaps=False,
-                hovertemplate=(
-                    f"%{{customdata[0]}}<br>{name} : %{{y:.2f}} (%{{customdata[1]}})<extra></extra>"
-                ),
-            ),
-            row=2,
-            col=1,
-        )
-
-    offers_name = f"{t('metric_job_offers', lang)} – {territory_name}"
-    trainings_name = f"{t('metric_trainings', lang)} – {territory_name}"
-    index_name = f"{t('metric_tension', lang)} – {territory_name}"
-    counts_trace(series, "job_offers", theme.OFFERS, offers_name, "solid")
-    counts_trace(series, "trainings", theme.TRAININGS, trainings_name, "solid")
-    if national is not None:
-        france = t("national", lang)
-        counts_trace(
-            national,
+    france = t("national", lang)
+    data = [
+        _counts_trace(
+            series,
             "job_offers",
             theme.OFFERS,
-            f"{t('metric_job_offers', lang)} – {france}",
-            "dot",
-        )
-        counts_trace(
-            national,
+            f"{t('metric_job_offers', lang)} – {territory_name}",
+            True,
+            lang,
+        ),
+        _counts_trace(
+            series,
             "trainings",
             theme.TRAININGS,
-            f"{t('metric_trainings', lang)} – {france}",
-            "dot",
-        )
-    index_trace(series, theme.TENSION, index_name, "solid")
+            f"{t('metric_trainings', lang)} – {territory_name}",
+            True,
+            lang,
+        ),
+    ]
     if national is not None:
-        index_trace(
-            national, theme.NATIONAL, f"{t('metric_tension', lang)} – {t('national', lang)}", "dot"
+        data += [
+            _counts_trace(
+                national,
+                "job_offers",
+                theme.OFFERS,
+                f"{t('metric_job_offers', lang)} – {france}",
+                False,
+                lang,
+            ),
+            _counts_trace(
+                national,
+                "trainings",
+                theme.TRAININGS,
+                f"{t('metric_trainings', lang)} – {france}",
+                False,
+                lang,
+            ),
+        ]
+    data.append(
+        _index_trace(
+            series, theme.TENSION, f"{t('metric_tension', lang)} – {territory_name}", True, lang
         )
+    )
+    if national is not None:
+        data.append(
+            _index_trace(
+                national, theme.NATIONAL, f"{t('metric_tension', lang)} – {france}", False, lang
+            )
+        )
+    shapes = []
     if months:
-        figure.add_hline(
-            y=1, line={"color": theme.NATIONAL, "dash": "dash", "width": 1}, row=2, col=1
-        )
-        figure.add_hline(y=0, line={"color": theme.GRID, "width": 1}, row=2, col=1)
+        for y, line in (
+            (1, {"color": theme.NATIONAL, "dash": "dash", "width": 1}),
+            (0, {"color": theme.GRID, "width": 1}),
+        ):
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x2 domain",
+                    "yref": "y2",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": y,
+                    "y1": y,
+                    "line": line,
+                }
+            )
     tickvals, ticktext = _month_axis(months, lang)
-    figure.update_xaxes(tickvals=tickvals, ticktext=ticktext, gridcolor=theme.GRID, row=2, col=1)
-    figure.update_xaxes(gridcolor=theme.GRID, showticklabels=False, row=1, col=1)
-    figure.update_yaxes(
-        title_text=t("axis_count", lang),
-        rangemode="tozero",
-        gridcolor=theme.GRID,
-        tickformat=",d",
-        row=1,
-        col=1,
+    layout = theme.base_layout(
+        separators=theme.separators(lang),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        uirevision="trend",
+        height=520,
+        hovermode="x unified" if months else "closest",
+        margin={"l": 60, "r": 10, "t": 60, "b": 40},
+        xaxis={
+            "domain": [0, 1],
+            "anchor": "y",
+            "matches": "x2",
+            "showticklabels": False,
+            "gridcolor": theme.GRID,
+            "type": "date",
+        },
+        xaxis2={
+            "domain": [0, 1],
+            "anchor": "y2",
+            "gridcolor": theme.GRID,
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+            "type": "date",
+        },
+        yaxis={
+            "domain": [0.5, 1.0],
+            "anchor": "x",
+            "title": {"text": t("axis_count", lang)},
+            "rangemode": "tozero",
+            "gridcolor": theme.GRID,
+            "tickformat": ",d",
+        },
+        yaxis2={
+            "domain": [0.0, 0.42],
+            "anchor": "x2",
+            "title": {"text": t("axis_index", lang)},
+            "gridcolor": theme.GRID,
+        },
+        shapes=shapes,
     )
-    figure.update_yaxes(title_text=t("axis_index", lang), gridcolor=theme.GRID, row=2, col=1)
-    figure.update_layout(
-        **theme.base_layout(
-            separators=theme.separators(lang),
-            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-            uirevision="trend",
-            height=520,
-            hovermode="x unified" if len(x) else "closest",
-            margin={"l": 60, "r": 10, "t": 60, "b": 40},
-        )
-    )
-    return figure
+    return {"data": data, "layout": layout}
 
 
 def build_breakdown_figure(
@@ -455,11 +519,12 @@ def build_breakdown_figure(
     lang: str,
     highlight: str | None = None,
     uirevision: str = "breakdown",
-) -> go.Figure:
+) -> dict[str, Any]:
     """Offers against trainings for a list of items (families, métiers, postes or regions).
 
     ``rows`` has ``code``, ``label``, ``job_offers``, ``trainings``, ``tension_index`` and
-    ``tension_status``; bars are sorted by offers, the largest on top.
+    ``tension_status``; bars are sorted by offers, the largest on top. Returns a plain figure
+    dict.
     """
     data = rows.copy()
     data["job_offers"] = pd.to_numeric(data["job_offers"]).fillna(0).astype(int)
@@ -473,54 +538,57 @@ def build_breakdown_figure(
         fmt_decimal(v, lang) if s == "ok" else status_label(s, lang)
         for v, s in zip(data["tension_index"], data["tension_status"], strict=True)
     ]
-    figure = go.Figure()
-    for column, color, key in (
-        ("job_offers", theme.OFFERS, "metric_job_offers"),
-        ("trainings", theme.TRAININGS, "metric_trainings"),
-    ):
-        figure.add_trace(
-            go.Bar(
-                y=labels,
-                x=data[column].tolist(),
-                orientation="h",
-                name=t(key, lang),
-                marker={"color": color},
-                customdata=np.column_stack([data["code"].astype(str), index_text]),
-                hovertemplate=(
-                    f"%{{y}}<br>{t(key, lang)} : %{{x:,d}}<br>"
-                    f"{t('hover_index', lang)} : %{{customdata[1]}}<extra></extra>"
-                ),
-            )
+    traces = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": data[column].tolist(),
+            "orientation": "h",
+            "name": t(key, lang),
+            "marker": {"color": color},
+            "customdata": index_text,
+            "hovertemplate": (
+                f"%{{y}}<br>{t(key, lang)}{_colon(lang)} %{{x:,d}}<br>"
+                f"{t('hover_index', lang)}{_colon(lang)} %{{customdata}}<extra></extra>"
+            ),
+        }
+        for column, color, key in (
+            ("job_offers", theme.OFFERS, "metric_job_offers"),
+            ("trainings", theme.TRAININGS, "metric_trainings"),
         )
-    figure.update_layout(
-        **theme.base_layout(
-            barmode="group",
-            separators=theme.separators(lang),
-            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-            height=max(260, 60 + 34 * len(data)),
-            uirevision=uirevision,
-            margin={"l": 10, "r": 20, "t": 40, "b": 30},
-            bargap=0.25,
-        )
+    ]
+    layout = theme.base_layout(
+        barmode="group",
+        separators=theme.separators(lang),
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        height=max(260, 60 + 34 * len(data)),
+        uirevision=uirevision,
+        margin={"l": 10, "r": 20, "t": 40, "b": 30},
+        bargap=0.25,
+        xaxis={"gridcolor": theme.GRID, "rangemode": "tozero", "tickformat": ",d"},
+        yaxis={"automargin": True},
     )
-    figure.update_xaxes(gridcolor=theme.GRID, rangemode="tozero", tickformat=",d")
-    figure.update_yaxes(automargin=True)
-    return figure
+    return {"data": traces, "layout": layout}
 
 
-def empty_figure(message: str) -> go.Figure:
+def empty_figure(message: str) -> dict[str, Any]:
     """A blank chart that says why it is blank, rather than empty axes."""
-    figure = go.Figure()
-    figure.add_annotation(
-        text=message,
-        showarrow=False,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        font={"size": 15, "color": theme.MUTED},
-    )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    figure.update_layout(**theme.base_layout(height=260))
-    return figure
+    return {
+        "data": [],
+        "layout": theme.base_layout(
+            height=260,
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            annotations=[
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "font": {"size": 15, "color": theme.MUTED},
+                }
+            ],
+        ),
+    }

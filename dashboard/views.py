@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Patch, html
 
 from dashboard import figures, transforms
@@ -27,6 +26,8 @@ from dashboard.i18n import (
 from dashboard.service import Service, frame_to_csv
 from dashboard.state import ViewState
 from data_access.queries import JobFilter
+
+Figure = dict[str, Any]  # a plain Plotly figure: {"data": [...], "layout": {...}}
 
 NUMBER_FORMATTER = {"function": "genscanNumber(params.value, params.context.lang)"}
 INDEX_FORMATTER = {"function": "genscanIndex(params.value, params.context.lang)"}
@@ -67,7 +68,7 @@ def render_map(
     geometry: MapGeometry,
     state: ViewState,
     previous: dict[str, Any] | None = None,
-) -> tuple[go.Figure | Patch, dict[str, str | None]]:
+) -> tuple[Figure | Patch, dict[str, str | None]]:
     """The map for ``state``: a whole figure the first time (or when language or indicator
     change), otherwise a ``Patch`` with only the values that changed (a few kilobytes)."""
     rows = transforms.with_regions(map_rows(service, state), service.catalog())
@@ -186,7 +187,7 @@ def _change_item(text: str, period: str, value: float | None) -> html.Li:
     return html.Li([html.Span(text, className=f"change {direction}"), f" {period}"])
 
 
-def render_trend(service: Service, state: ViewState) -> go.Figure:
+def render_trend(service: Service, state: ViewState) -> Figure:
     """The territory's curves, with France's for comparison when a territory is selected."""
     catalog = service.catalog()
     series = territory_series(service, state)
@@ -200,7 +201,7 @@ def render_trend(service: Service, state: ViewState) -> go.Figure:
 
 
 # -- breakdowns --------------------------------------------------------------------------------
-def render_breakdown(service: Service, state: ViewState) -> go.Figure:
+def render_breakdown(service: Service, state: ViewState) -> Figure:
     """Families, the métiers of the chosen family, or the postes of the chosen métier."""
     catalog = service.catalog()
     scope_level, codes, highlight = transforms.breakdown_scope(state, catalog)
@@ -214,7 +215,7 @@ def render_breakdown(service: Service, state: ViewState) -> go.Figure:
     )
 
 
-def render_region_breakdown(service: Service, state: ViewState) -> go.Figure:
+def render_region_breakdown(service: Service, state: ViewState) -> Figure:
     """The 18 regions for the month and job filter, the selected one highlighted."""
     query = service.validate_indicators(
         state.month, "region", None, state.family, state.metier, state.poste

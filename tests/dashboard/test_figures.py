@@ -6,8 +6,10 @@ import json
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
+from dashboard import figures
 from dashboard.figures import (
     COLORBAR_TRACE,
     MAIN,
@@ -15,9 +17,6 @@ from dashboard.figures import (
     STATUS_BANDS,
     MapView,
     _composite_scale,
-    build_breakdown_figure,
-    build_map_figure,
-    build_trend_figure,
     faded_z,
     map_updates,
 )
@@ -27,6 +26,25 @@ from dashboard.state import ViewState
 from dashboard.transforms import map_geometry, with_regions
 from dashboard.views import map_rows
 from geodata import load_departements_geojson, load_insets
+
+
+# The builders return plain dicts; go.Figure validates every property of them, so a typo in a
+# builder fails here.
+def build_map_figure(*args, **kwargs) -> go.Figure:
+    return go.Figure(figures.build_map_figure(*args, **kwargs))
+
+
+def build_trend_figure(*args, **kwargs) -> go.Figure:
+    return go.Figure(figures.build_trend_figure(*args, **kwargs))
+
+
+def build_breakdown_figure(*args, **kwargs) -> go.Figure:
+    return go.Figure(figures.build_breakdown_figure(*args, **kwargs))
+
+
+def test_empty_figure_is_a_valid_figure_with_its_message() -> None:
+    figure = go.Figure(figures.empty_figure("Rien"))
+    assert figure.layout.annotations[0].text == "Rien"
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import plotly.graph_objects as go
 import pytest
 from flask.testing import FlaskClient
 
@@ -15,6 +16,7 @@ from dashboard.service import Service
 from dashboard.state import ViewState
 from data_access.queries import Catalog
 from data_access.settings import Settings
+from geodata import GEOJSON_PATH
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def test_map_table_rows_equal_the_api_rows(service: Service, catalog: Catalog, g
         assert row["job_offers"] == api[row["code"]].job_offers
         assert row["trainings"] == api[row["code"]].trainings
     assert {c["field"] for c in columns} >= {"code", "job_offers", "tension_index", "status"}
-    assert figure.layout.geo.visible is False
+    assert go.Figure(figure).layout.geo.visible is False
 
 
 def test_region_table_lists_only_its_departements(service: Service, catalog: Catalog, geometry):
@@ -54,7 +56,9 @@ def test_month_change_sends_only_new_values(service: Service, catalog: Catalog, 
     assert not any("opacity" in path or path[0] == "layout" for path in paths)
     size = len(json.dumps(patch.to_plotly_json()))
     assert size < 5000
-    assert size < len(json.dumps(figure.to_plotly_json(), default=str)) / 5
+    # A full figure carrying its geometry inline, as a naive map callback would send it.
+    naive = len(json.dumps(figure, default=str)) + GEOJSON_PATH.stat().st_size
+    assert size < 0.02 * naive
 
 
 def test_region_change_also_sends_fading_and_zoom(service: Service, catalog, geometry):
@@ -72,7 +76,7 @@ def test_language_change_redraws_the_whole_map(service: Service, catalog, geomet
     state = ViewState(catalog.months[0])
     _, signature = views.render_map(service, geometry, state)
     figure, _ = views.render_map(service, geometry, ViewState(state.month, lang="en"), signature)
-    assert figure.data[0].hovertemplate.startswith("<b>%{hovertext}</b><br>Offers:")
+    assert go.Figure(figure).data[0].hovertemplate.startswith("<b>%{hovertext}</b><br>Offers:")
 
 
 def test_key_figures_show_french_numbers_and_changes(service: Service, catalog: Catalog) -> None:
