@@ -53,10 +53,14 @@ _JSON_KINDS = {
     "bool": "true/false",
     "NoneType": "null",
 }
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_PLAIN_INT_RE = re.compile(r"^\d+$")
+# ASCII digits only: \d alone would also accept Arabic-Indic or full-width digits.
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_PLAIN_INT_RE = re.compile(r"^\d+$", re.ASCII)
 # "1 234", "1 234 567" with a space, a no-break space or a narrow no-break space.
-_FRENCH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f]\d{3})+$")
+_FRENCH_THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f]\d{3})+$", re.ASCII)
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+# Longer integer literals are kept as text (Python refuses to convert thousands of digits).
+_JSON_MAX_INT_DIGITS = 100
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,13 @@ def parse_count(value: Any) -> int | None:
             raise _error("count", f"{value!r} is negative; counts are 0 or more")
         if not _PLAIN_INT_RE.match(text):
             raise _error("count", f"{value!r} is not a whole number")
+        text = text.lstrip("0") or "0"
+        if len(text) > 30:  # int() refuses thousands of digits; no count comes close anyway
+            raise _error(
+                "count",
+                f"a number of {len(text)} digits is above {MAX_COUNT:,}, "
+                "which cannot be a real count",
+            )
         number = int(text)
     else:
         raise _error("count", f"a count must be a whole number, got {type(value).__name__}")
@@ -206,11 +217,16 @@ class SnapshotRow(BaseModel):
         return parse_count(value)
 
 
+def _line_at(text: str, position: int) -> int:
+    """Line number of a position: ``\\n``, ``\\r\\n`` or a lone ``\\r`` ends a line, as for csv."""
+    return sum(1 for _ in _NEWLINES.finditer(text, 0, position)) + 1
+
+
 def _decode(data: bytes, name: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        line = _line_at(data.decode("latin-1"), data.index(b"\x00"))
         raise SnapshotRejected(
             name,
             [
@@ -228,7 +244,7 @@ def _decode(data: bytes, name: str) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
-            line = data[: utf8_error.start].count(b"\n") + 1
+            line = _line_at(data.decode("latin-1"), utf8_error.start)
             raise SnapshotRejected(
                 name,
                 [ImportIssue(name, line, None, "not readable as UTF-8 nor as Windows-1252 text")],
@@ -278,14 +294,22 @@ def _csv_records(name: str, text: str) -> _RawRecords:
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     raw_header: list[str] = []
-    for raw_header in reader:
-        if any(cell.strip() for cell in raw_header):
-            break
+    last_line = 0
+    try:
+        for raw_header in reader:
+            if any(cell.strip() for cell in raw_header):
+                break
+            last_line = reader.line_num
+    except csv.Error as exc:
+        raise SnapshotRejected(
+            name, [ImportIssue(name, last_line + 1, None, f"malformed CSV: {exc}")]
+        ) from None
     header_lineno = reader.line_num
     columns, issues = _check_columns(name, header_lineno, raw_header)
     canonical = [_canonical_header(h) for h in raw_header]
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        lineno = header_lineno
         try:
             for cells in reader:
                 lineno = reader.line_num
@@ -305,17 +329,52 @@ def _csv_records(name: str, text: str) -> _RawRecords:
                     {c: cell for c, cell in zip(canonical, cells, strict=True) if c is not None},
                 )
         except csv.Error as exc:
-            yield reader.line_num, {"__error__": f"malformed CSV: {exc}"}
+            # Reported where the broken record starts, not where the reader gave up (an
+            # unclosed quote swallows the rest of the file).
+            yield lineno + 1, {"__error__": f"malformed CSV: {exc}"}
 
     return _RawRecords(columns, records(), issues)
 
 
+def _json_int(literal: str) -> int | str:
+    return int(literal) if len(literal) <= _JSON_MAX_INT_DIGITS else literal
+
+
+def _skip_json_space(text: str, position: int) -> int:
+    while text[position] in " \t\n\r":
+        position += 1
+    return position
+
+
+def _json_record_lines(text: str, decoder: json.JSONDecoder) -> list[int]:
+    """Line on which each element of a JSON list starts (``text`` is known to be a valid list)."""
+    lines: list[int] = []
+    line, counted = 1, 0
+    position = _skip_json_space(text, 0) + 1  # just after "["
+    while True:
+        position = _skip_json_space(text, position)
+        if text[position] == "]":
+            return lines
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        _, position = decoder.raw_decode(text, position)
+        position = _skip_json_space(text, position)
+        if text[position] == ",":
+            position += 1
+
+
 def _json_records(name: str, text: str) -> _RawRecords:
+    decoder = json.JSONDecoder(parse_int=_json_int)
     try:
-        data = json.loads(text)
+        data = decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise SnapshotRejected(
             name, [ImportIssue(name, exc.lineno, f"{exc.colno}", f"invalid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise SnapshotRejected(
+            name, [ImportIssue(name, None, None, "invalid JSON: nested too deeply")]
         ) from None
     if not isinstance(data, list):
         kind = _JSON_KINDS.get(type(data).__name__, type(data).__name__)
@@ -331,17 +390,20 @@ def _json_records(name: str, text: str) -> _RawRecords:
             keys.extend(k for k in record if k not in keys)
     columns, issues = _check_columns(name, None, [str(k) for k in keys])
 
+    record_lines = _json_record_lines(text, decoder)
+
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, record in enumerate(data, start=1):
+            line = record_lines[index - 1]
             if not isinstance(record, dict):
-                yield index, {"__error__": f"record {index} is not an object"}
+                yield line, {"__error__": f"record {index} is not an object"}
                 continue
             out: dict[str, Any] = {}
             for key, value in record.items():
                 canonical = _canonical_header(str(key))
                 if canonical is not None:
                     out[canonical] = value
-            yield index, out
+            yield line, out
 
     return _RawRecords(columns, records(), issues)
 
@@ -381,7 +443,7 @@ def parse_snapshot(
             issues.append(issue)
 
     if "\ufeff" in text:
-        line = text[: text.index("\ufeff")].count("\n") + 1
+        line = _line_at(text, text.index("\ufeff"))
         report(ImportIssue(name, line, None, "byte order mark (BOM) in the middle of the file"))
 
     raw = (

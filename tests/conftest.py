@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from data_access.db import make_engine
 from data_access.settings import Settings
+from tests.data_access.postgres_copies import drop_copy
 from tests.fixtures import FIXTURE_MONTHS, build_fixture_database
 
 POSTGRES_ENV = "GENSCAN_TEST_POSTGRES_URL"
@@ -93,10 +94,7 @@ def _create_database(server_url: str, name: str) -> str:
 
 
 def _drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_copy(server_url, make_url(server_url).set(database=name).render_as_string(False))
 
 
 @pytest.fixture(scope="session")
