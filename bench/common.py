@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+import urllib.request
 from collections.abc import Sequence
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,3 +33,15 @@ def summary(values_ms: Sequence[float]) -> str:
         f"median {statistics.median(values_ms):.1f} ms, "
         f"p95 {percentile(values_ms, 0.95):.1f} ms (n={len(values_ms)})"
     )
+
+
+def post_callback(url: str, body: dict[str, Any]) -> bytes:
+    """POST one callback request to a running app, the way the Dash renderer does."""
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_dash-update-component",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()

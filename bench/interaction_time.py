@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.common import summary
+from bench.common import post_callback, summary
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
 FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]
@@ -57,27 +57,12 @@ def vary(payloads: list[dict[str, Any]], month: str, family: str | None) -> list
     return out
 
 
-def post(url: str, body: dict[str, Any]) -> int:
-    request = urllib.request.Request(
-        url.rstrip("/") + "/_dash-update-component",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
-
-
 def interaction(url: str, requests: list[dict[str, Any]], pool: ThreadPoolExecutor) -> float:
     """Milliseconds from the first request to the last response of one filter change."""
     started = time.perf_counter()
-    post(url, requests[0])
-    statuses = list(pool.map(lambda body: post(url, body), requests[1:]))
-    elapsed = (time.perf_counter() - started) * 1000
-    if any(status != 200 for status in [*statuses]):
-        raise RuntimeError(f"callback failed: {statuses}")
-    return elapsed
+    post_callback(url, requests[0])
+    list(pool.map(lambda body: post_callback(url, body), requests[1:]))
+    return (time.perf_counter() - started) * 1000
 
 
 def months_of(url: str) -> list[str]:

@@ -12,22 +12,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import urllib.request
 from typing import Any
 
+from bench.common import post_callback
 from bench.interaction_time import load_payloads, vary
 from geodata import GEOJSON_PATH
-
-
-def post(url: str, body: dict[str, Any]) -> bytes:
-    request = urllib.request.Request(
-        url.rstrip("/") + "/_dash-update-component",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.read()
 
 
 def map_request(payloads: list[dict[str, Any]], month: str, family: str | None, full: bool):
@@ -48,8 +37,8 @@ def main() -> None:
     geojson = json.loads(GEOJSON_PATH.read_text(encoding="utf-8"))
     rows = []
     for month, family in (("2024-11", None), ("2024-06", "DATA"), ("2023-02", "DESIGN")):
-        patch = post(args.url, map_request(payloads, month, family, full=False))
-        full = post(args.url, map_request(payloads, month, family, full=True))
+        patch = post_callback(args.url, map_request(payloads, month, family, full=False))
+        full = post_callback(args.url, map_request(payloads, month, family, full=True))
         figure = json.loads(full)["response"]["map"]["figure"]
         figure["data"][0]["geojson"] = geojson
         inline = len(json.dumps({"response": {"map": {"figure": figure}}}, separators=(",", ":")))
