@@ -21,11 +21,17 @@ accesslog = "-"
 
 
 def on_starting(server):
-    """Migrate the schema (and seed the demo on an empty database) once, before any worker."""
+    """Migrate the schema (and seed the demo on an empty database) once, before any worker.
+
+    A web process running as a read-only database role sets GENSCAN_MIGRATE_ON_START=0 and
+    leaves migrations to ``python -m data_access init-db`` run as the owner.
+    """
     from dashboard import prepare_database
     from data_access.settings import Settings
 
-    prepare_database(Settings.from_env())
+    settings = Settings.from_env()
+    if settings.migrate_on_start:
+        prepare_database(settings)
 
 
 def post_fork(server, worker):

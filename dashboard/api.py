@@ -158,6 +158,15 @@ def _query_args() -> dict[str, Any]:
     return {"location": "query", "unknown": ma.RAISE, "error_status_code": 400}
 
 
+# With ``format=csv`` the same routes answer ``text/csv``: the description must say so.
+_CSV_RESPONSE: dict[str, Any] = {
+    "content_type": "text/csv",
+    "description": "the same rows as CSV, with the request context as leading columns",
+    "example": "level,code,family,metier,poste,month,job_offers,trainings,tension_index,...\n",
+    "success": True,
+}
+
+
 def _csv(body: str, filename: str) -> Response:
     return Response(
         body,
@@ -234,6 +243,7 @@ def build_blueprint(service: Service) -> Blueprint:
 
     @blp.route("/indicators")
     @blp.arguments(IndicatorsQuery, **_query_args())
+    @blp.alt_response(200, **_CSV_RESPONSE)
     @blp.response(200, IndicatorsResponse)
     def indicators(args: dict[str, Any]) -> Any:
         """One month: offers, trainings and tension for every territory of a level."""
@@ -260,6 +270,7 @@ def build_blueprint(service: Service) -> Blueprint:
 
     @blp.route("/trend")
     @blp.arguments(TrendQuery, **_query_args())
+    @blp.alt_response(200, **_CSV_RESPONSE)
     @blp.response(200, TrendResponse)
     def trend(args: dict[str, Any]) -> Any:
         """Every month for one territory (France by default) and job selection."""

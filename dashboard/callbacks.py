@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
@@ -27,20 +27,32 @@ from dashboard.state import (
     metier_options,
     poste_options,
     region_options,
+    store_state,
     sync_state,
 )
 from data_access.queries import InvalidParameter
 from data_access.tension import InvalidReferenceError
+
+if TYPE_CHECKING:
+    from dashboard.service import Service
 
 T = TypeVar("T")
 DATABASE_ERRORS = (OperationalError, DBAPIError)
 CONTROL_IDS = (ids.MONTH, ids.METRIC, ids.REGION, ids.DEPARTMENT, ids.FAMILY, ids.METIER, ids.POSTE)
 
 
-def _state(data: dict[str, Any] | None) -> ViewState:
+def _state(data: Any, service: Service) -> ViewState:
+    """The view in a ``state`` store; a store this app could not have written is refused."""
     if not data:
         raise PreventUpdate
-    return ViewState.from_store(data)
+    try:
+        catalog = service.catalog()
+    except DATABASE_ERRORS:
+        catalog = None  # the render that follows meets the outage and reports it
+    state = store_state(data, catalog)
+    if state is None:
+        raise PreventUpdate
+    return state
 
 
 def _guard(render: Callable[[], T], fallback: Callable[[str], T], lang: str) -> tuple[T, Any]:
@@ -82,11 +94,18 @@ def register(app: Dash, deps: StaticDeps) -> None:
     )
     def on_state_change(search: Any, *args: Any) -> tuple[Any, ...]:
         controls = Controls(*args[:7])
-        click, previous = args[7], args[-1]
+        click, stored = args[7], args[-1]
         trigger = ctx.triggered_id
+        if trigger is not None and not isinstance(trigger, str):
+            raise PreventUpdate  # the page has no pattern-matching ids: a forged request
+        if not isinstance(search, str):
+            search = None
         lang_request = {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger)
         try:
             catalog = service.catalog()
+            # A store this app could not have written counts as none: the URL decides.
+            valid_previous = store_state(stored, catalog)
+            previous = valid_previous.to_store() if valid_previous else None
             result = sync_state(
                 trigger,
                 search,
@@ -101,11 +120,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         state = result.state
         if not state.month:
             raise PreventUpdate
-        before = (
-            None
-            if trigger in (None, ids.URL, ids.DATA_VERSION) or not previous
-            else (ViewState.from_store(previous))
-        )
+        before = None if trigger in (None, ids.URL, ids.DATA_VERSION) else valid_previous
 
         def changed(*fields: str) -> bool:
             return before is None or any(getattr(before, f) != getattr(state, f) for f in fields)
@@ -198,7 +213,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         prevent_initial_call=True,
     )
     def on_map(data: Any, previous: Any) -> tuple[Any, ...]:
-        state = _state(data)
+        state = _state(data, service)
         (figure, new_signature), error = _guard(
             lambda: views.render_map(service, geometry, state, previous),
             lambda message: (figures.empty_figure(message), None),
@@ -215,7 +230,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         prevent_initial_call=True,
     )
     def on_map_table(data: Any) -> tuple[Any, ...]:
-        state = _state(data)
+        state = _state(data, service)
         (rows, columns), error = _guard(
             lambda: views.render_map_table(service, state),
             lambda message: ([], []),
@@ -233,7 +248,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         prevent_initial_call=True,
     )
     def on_trend(data: Any) -> tuple[Any, ...]:
-        state = _state(data)
+        state = _state(data, service)
         (cards, trend, summary), error = _guard(
             lambda: (
                 views.render_key_figures(service, state),
@@ -253,7 +268,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         prevent_initial_call=True,
     )
     def on_breakdowns(data: Any) -> tuple[Any, ...]:
-        state = _state(data)
+        state = _state(data, service)
         (jobs, regions), error = _guard(
             lambda: (
                 views.render_breakdown(service, state),
@@ -274,7 +289,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
         prevent_initial_call=True,
     )
     def on_top_jobs(data: Any) -> tuple[Any, ...]:
-        state = _state(data)
+        state = _state(data, service)
         (rows, columns, caption), error = _guard(
             lambda: views.render_top_jobs(service, state),
             lambda message: ([], [], message),
@@ -332,7 +347,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
     def on_download(clicks: Any, data: Any) -> Any:
         if not clicks:
             raise PreventUpdate
-        state = _state(data)
+        state = _state(data, service)
         try:
             content, filename = views.csv_download(service, state)
         except DATABASE_ERRORS:

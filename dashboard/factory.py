@@ -6,8 +6,11 @@ lazily), so gunicorn can import ``app.py`` in its master process and fork worker
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Dash
-from flask import Flask, Response
+from dash.exceptions import DependencyException
+from flask import Flask, Response, jsonify, request
 from flask_caching import Cache
 from sqlalchemy import Engine
 
@@ -92,8 +95,84 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     _serve_geojson(server, deps)
     app.layout = lambda: layout.build_layout(deps)
     callbacks.register(app, deps)
+    _refuse_malformed_callbacks(server, app)
+    _refuse_unknown_component_files(server)
+    if not settings.debug:
+        _disable_reload_hash(server, app)
     _add_security_headers(server, app)
     return app
+
+
+def callback_body_problem(body: Any, callback_map: dict[str, Any]) -> str | None:
+    """Why a ``/_dash-update-component`` body is not one the page could send, or ``None``.
+
+    Dash indexes into the body without checking it, so a forged body would end in a 500; this
+    checks its envelope against the registered callbacks first. The values stay unchecked:
+    the callbacks validate those themselves.
+    """
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    output = body.get("output")
+    spec = callback_map.get(output) if isinstance(output, str) else None
+    if spec is None or "callback" not in spec:
+        return "no server callback has this output"
+    for key, expected in (("inputs", spec["inputs"]), ("state", spec["state"])):
+        items = body.get(key, [])
+        if not isinstance(items, list) or len(items) != len(expected):
+            return f"{key} do not match the callback"
+        for item, want in zip(items, expected, strict=True):
+            if not isinstance(item, dict) or (item.get("id"), item.get("property")) != (
+                want["id"],
+                want["property"],
+            ):
+                return f"{key} do not match the callback"
+    outputs = body.get("outputs")
+    listed = outputs if isinstance(outputs, list) else [outputs]
+    if not all(isinstance(o, dict) and isinstance(o.get("id"), str) for o in listed):
+        return "outputs do not match the callback"
+    names = [f"{o['id']}.{o.get('property')}" for o in listed]
+    joined = f"..{'...'.join(names)}.." if isinstance(outputs, list) else names[0]
+    if joined != output:
+        return "outputs do not match the callback"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
+    return None
+
+
+def _refuse_malformed_callbacks(server: Flask, app: Dash) -> None:
+    path = app.config.routes_pathname_prefix + "_dash-update-component"
+
+    @server.before_request
+    def check_callback_body() -> tuple[Response, int] | None:
+        if request.path != path or request.method != "POST" or not request.is_json:
+            return None  # Flask and Dash answer the other cases (415 for a wrong type)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # absurdly nested JSON
+            body = None
+        problem = callback_body_problem(body, app.callback_map)
+        if problem is None:
+            return None
+        return jsonify({"code": 400, "status": "Bad Request", "message": problem}), 400
+
+
+def _refuse_unknown_component_files(server: Flask) -> None:
+    """Dash raises on a component-suite path it does not serve; that is a 404, not a 500."""
+
+    @server.errorhandler(DependencyException)
+    def unknown_file(_exc: DependencyException) -> tuple[Response, int]:
+        return jsonify({"code": 404, "status": "Not Found"}), 404
+
+
+def _disable_reload_hash(server: Flask, app: Dash) -> None:
+    """Hot reload is a development tool: outside debug mode its route answers 404."""
+    endpoint = app.config.routes_pathname_prefix + "_reload-hash"
+
+    def no_hot_reload() -> tuple[Response, int]:
+        return jsonify({"code": 404, "status": "Not Found"}), 404
+
+    server.view_functions[endpoint] = no_hot_reload
 
 
 def content_security_policy(script_hashes: list[str]) -> str:

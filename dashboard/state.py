@@ -56,6 +56,30 @@ class ViewState:
         return "national", "FR"
 
 
+def store_state(data: Any, catalog: Catalog | None) -> ViewState | None:
+    """The view a ``state`` store holds, or ``None`` unless this app could have written it.
+
+    The store comes back from the browser, so anything may arrive: only a dict with the
+    store's keys, short text values, a known metric and language is taken, and with a
+    catalog, only a state the URL would restore exactly (known codes, consistent nesting).
+    """
+    if not isinstance(data, dict) or not set(data) <= set(QUERY_KEYS):
+        return None
+    values = {key: data.get(key) for key in QUERY_KEYS}
+    if not all(
+        v is None or (isinstance(v, str) and 0 < len(v) <= MAX_VALUE_LENGTH)
+        for v in values.values()
+    ):
+        return None
+    if values["month"] is None or values["metric"] not in METRICS or values["lang"] not in LANGS:
+        return None
+    state = ViewState(**values)
+    if catalog is None:
+        return state
+    restored, ignored = parse_query(state.to_query(), catalog)
+    return state if not ignored and restored == state else None
+
+
 def _first(params: dict[str, list[str]], key: str) -> str | None:
     values = params.get(key)
     if not values:

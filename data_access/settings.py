@@ -65,6 +65,7 @@ class Settings:
     cache_timeout: int = 300
     fragile_threshold: int = DEFAULT_FRAGILE_THRESHOLD
     seed_demo_if_empty: bool = True
+    migrate_on_start: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,4 +95,7 @@ class Settings:
                 1_000_000,
             ),
             seed_demo_if_empty=_parse_bool("GENSCAN_SEED_DEMO", env.get("GENSCAN_SEED_DEMO", "1")),
+            migrate_on_start=_parse_bool(
+                "GENSCAN_MIGRATE_ON_START", env.get("GENSCAN_MIGRATE_ON_START", "1")
+            ),
         )
