@@ -478,7 +478,7 @@ def build_trend_figure(
         uirevision="trend",
         height=520,
         hovermode="x unified" if months else "closest",
-        margin={"l": 60, "r": 10, "t": 60, "b": 40},
+        margin={"l": 80, "r": 10, "t": 60, "b": 40},
         xaxis={
             "domain": [0, 1],
             "anchor": "y",
@@ -498,7 +498,8 @@ def build_trend_figure(
         yaxis={
             "domain": [0.5, 1.0],
             "anchor": "x",
-            "title": {"text": t("axis_count", lang)},
+            "title": {"text": t("axis_count", lang), "standoff": 12},
+            "automargin": True,
             "rangemode": "tozero",
             "gridcolor": theme.GRID,
             "tickformat": ",d",
@@ -506,7 +507,8 @@ def build_trend_figure(
         yaxis2={
             "domain": [0.0, 0.42],
             "anchor": "x2",
-            "title": {"text": t("axis_index", lang)},
+            "title": {"text": t("axis_index", lang), "standoff": 12},
+            "automargin": True,
             "gridcolor": theme.GRID,
         },
         shapes=shapes,
