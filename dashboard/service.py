@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
+from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy import func, select
 
@@ -63,10 +64,19 @@ class Service:
 
     # -- caching -----------------------------------------------------------------------------
     def data_version(self) -> int:
-        """Id of the last import: changes whenever figures change."""
+        """Id of the last import: changes whenever figures change.
+
+        Read once per HTTP request (kept on ``flask.g``, which lives only as long as the
+        request): a callback asks for it several times and the answer cannot usefully change
+        within one request.
+        """
+        if has_request_context() and "genscan_data_version" in g:
+            return int(g.genscan_data_version)
         with self.repository.engine.connect() as conn:
-            value = conn.execute(select(func.max(schema.import_log.c.id))).scalar()
-        return int(value or 0)
+            value = int(conn.execute(select(func.max(schema.import_log.c.id))).scalar() or 0)
+        if has_request_context():
+            g.genscan_data_version = value
+        return value
 
     def _cached(self, key: str, compute: Callable[[], T], version: int | None = None) -> T:
         version = self.data_version() if version is None else version
