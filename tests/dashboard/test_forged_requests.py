@@ -27,6 +27,7 @@ from data_access.db import make_engine
 from data_access.queries import Catalog, Repository
 from data_access.settings import REPO_ROOT, Settings
 from tests.conftest import database_checksum
+from tests.dashboard.payloads import health_request
 
 PAYLOADS = REPO_ROOT / "bench" / "payloads" / "filter_change.json"
 UPDATE = "/_dash-update-component"
@@ -63,26 +64,7 @@ def _recorded() -> list[dict[str, Any]]:
 RECORDED = _recorded()
 STATE_CHANGE, ON_MAP, ON_TABLE, ON_TREND, ON_BREAKDOWNS, ON_TOP_JOBS = RECORDED
 VIEW = ON_MAP["inputs"][0]["value"]
-HEALTH = {
-    "output": (
-        "..data-version.data...db-alert.children...db-alert.hidden...retry-interval.disabled.."
-    ),
-    "outputs": [
-        {"id": "data-version", "property": "data"},
-        {"id": "db-alert", "property": "children"},
-        {"id": "db-alert", "property": "hidden"},
-        {"id": "retry-interval", "property": "disabled"},
-    ],
-    "inputs": [
-        {"id": "retry-interval", "property": "n_intervals", "value": None},
-        {"id": "db-error", "property": "data", "value": None},
-    ],
-    "changedPropIds": [],
-    "state": [
-        {"id": "lang-store", "property": "data", "value": "en"},
-        {"id": "data-version", "property": "data", "value": None},
-    ],
-}
+HEALTH = health_request()
 DOWNLOAD = {
     "output": "download-csv.data",
     "outputs": {"id": "download-csv", "property": "data"},

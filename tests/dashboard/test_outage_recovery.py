@@ -22,30 +22,12 @@ from sqlalchemy.engine import make_url
 
 from dashboard import create_app
 from data_access.settings import Settings
+from tests.dashboard.payloads import health_request
 
 pytestmark = pytest.mark.postgres
 
 OUTAGE_DEADLINE = 5.0
-HEALTH = {
-    "output": (
-        "..data-version.data...db-alert.children...db-alert.hidden...retry-interval.disabled.."
-    ),
-    "outputs": [
-        {"id": "data-version", "property": "data"},
-        {"id": "db-alert", "property": "children"},
-        {"id": "db-alert", "property": "hidden"},
-        {"id": "retry-interval", "property": "disabled"},
-    ],
-    "inputs": [
-        {"id": "retry-interval", "property": "n_intervals", "value": 3},
-        {"id": "db-error", "property": "data", "value": None},
-    ],
-    "changedPropIds": ["retry-interval.n_intervals"],
-    "state": [
-        {"id": "lang-store", "property": "data", "value": "en"},
-        {"id": "data-version", "property": "data", "value": None},
-    ],
-}
+HEALTH = health_request(ticks=3)
 
 
 class Proxy:

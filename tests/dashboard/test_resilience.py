@@ -7,6 +7,7 @@ import time
 
 from dashboard import create_app
 from data_access.settings import Settings
+from tests.dashboard.payloads import health_request
 
 UNREACHABLE = "postgresql+psycopg://genscan:none@127.0.0.1:9/genscan"
 
@@ -29,26 +30,7 @@ def test_page_still_loads_and_health_callback_reports_the_outage() -> None:
     app = create_app(Settings(database_url=UNREACHABLE, seed_demo_if_empty=False))
     client = app.server.test_client()
     assert client.get("/").status_code == 200
-    payload = {
-        "output": (
-            "..data-version.data...db-alert.children...db-alert.hidden...retry-interval.disabled.."
-        ),
-        "outputs": [
-            {"id": "data-version", "property": "data"},
-            {"id": "db-alert", "property": "children"},
-            {"id": "db-alert", "property": "hidden"},
-            {"id": "retry-interval", "property": "disabled"},
-        ],
-        "inputs": [
-            {"id": "retry-interval", "property": "n_intervals", "value": None},
-            {"id": "db-error", "property": "data", "value": None},
-        ],
-        "changedPropIds": [],
-        "state": [
-            {"id": "lang-store", "property": "data", "value": "en"},
-            {"id": "data-version", "property": "data", "value": None},
-        ],
-    }
+    payload = health_request()
     response = client.post(
         "/_dash-update-component", data=json.dumps(payload), content_type="application/json"
     )
