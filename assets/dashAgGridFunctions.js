@@ -21,3 +21,25 @@ dagfuncs.genscanIndex = function (value, lang) {
     maximumFractionDigits: 2,
   }).format(value);
 };
+
+dagfuncs.genscanPercentChange = function (value, lang) {
+  if (value === null || value === undefined || value === "") {
+    return "–";
+  }
+  return new Intl.NumberFormat(genscanLocale(lang), {
+    style: "percent",
+    maximumFractionDigits: 1,
+    signDisplay: "exceptZero",
+  }).format(value);
+};
+
+dagfuncs.genscanIndexChange = function (value, lang) {
+  if (value === null || value === undefined || value === "") {
+    return "–";
+  }
+  return new Intl.NumberFormat(genscanLocale(lang), {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+    signDisplay: "exceptZero",
+  }).format(value);
+};

@@ -3,7 +3,7 @@
 Replays the recorded callback requests of a month change (``capture_payloads.py``) against a
 running server, for a sequence of different months × job families so that most interactions
 miss the cache, as a crowd exploring the map would. Like the browser, it posts the state
-callback first, then the five content callbacks at once; the figure is the wall time from the
+callback first, then the content callbacks at once; the figure is the wall time from the
 first request to the last response.
 
     python -m bench.interaction_time --url http://127.0.0.1:8050 --runs 200
@@ -49,6 +49,8 @@ def vary(payloads: list[dict[str, Any]], month: str, family: str | None) -> list
         "metier": None,
         "poste": None,
         "lang": "fr",
+        "change": None,
+        "fragile": None,
     }
     for request in content:
         for item in request["inputs"]:
@@ -75,7 +77,7 @@ def run(url: str, runs: int, warmup: int = 10) -> list[float]:
     months = months_of(url)
     combos = itertools.cycle(itertools.product(reversed(months), FAMILIES))
     timings: list[float] = []
-    with ThreadPoolExecutor(max_workers=5) as pool:
+    with ThreadPoolExecutor(max_workers=len(payloads) - 1) as pool:
         for index in range(warmup + runs):
             month, family = next(combos)
             elapsed = interaction(url, vary(payloads, month, family), pool)

@@ -2,7 +2,7 @@
 
 Each simulated user opens the page, then every 2–10 s changes the month and job family; a
 change posts the recorded requests (``payloads/filter_change.json``) exactly as the browser
-does: the state callback, then the five content callbacks.
+does: the state callback, then the content callbacks.
 
     locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host http://127.0.0.1:8050
 """

@@ -11,20 +11,28 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from dashboard import figures, ids, views
+from dashboard import figures, ids, report, views
 from dashboard.i18n import month_label, normalise_lang, t
-from dashboard.layout import TEXT_KEYS, StaticDeps, metric_options
+from dashboard.layout import (
+    TEXT_KEYS,
+    StaticDeps,
+    change_options,
+    fragile_options,
+    metric_options,
+)
 from dashboard.state import (
     Controls,
     ViewState,
     clicked_department,
+    compare_options,
     department_options,
     family_options,
     metier_options,
+    parse_query,
     poste_options,
     region_options,
     store_state,
@@ -38,10 +46,23 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DATABASE_ERRORS = (OperationalError, DBAPIError)
-CONTROL_IDS = (ids.MONTH, ids.METRIC, ids.REGION, ids.DEPARTMENT, ids.FAMILY, ids.METIER, ids.POSTE)
+CONTROL_IDS = (
+    ids.MONTH,
+    ids.METRIC,
+    ids.REGION,
+    ids.DEPARTMENT,
+    ids.FAMILY,
+    ids.METIER,
+    ids.POSTE,
+    ids.CHANGE,
+    ids.FRAGILE,
+    ids.SIM_PLAN,
+    ids.COMPARE,
+)
+N_CONTROLS = len(CONTROL_IDS)
 
 
-def _state(data: Any, service: Service) -> ViewState:
+def _state(data: Any, service: Service, tools: Any = None) -> ViewState:
     """The view in a ``state`` store; a store this app could not have written is refused."""
     if not data:
         raise PreventUpdate
@@ -49,7 +70,7 @@ def _state(data: Any, service: Service) -> ViewState:
         catalog = service.catalog()
     except DATABASE_ERRORS:
         catalog = None  # the render that follows meets the outage and reports it
-    state = store_state(data, catalog)
+    state = store_state(data, catalog, tools)
     if state is None:
         raise PreventUpdate
     return state
@@ -65,6 +86,10 @@ def _guard(render: Callable[[], T], fallback: Callable[[str], T], lang: str) -> 
         return fallback(t("no_figures", lang)), no_update
 
 
+def is_report_path(pathname: Any, report_path: str) -> bool:
+    return isinstance(pathname, str) and pathname.rstrip("/") == report_path
+
+
 def register(app: Dash, deps: StaticDeps) -> None:
     """Attach every callback of the page to ``app``."""
     service = deps.service
@@ -72,6 +97,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
 
     @app.callback(
         Output(ids.STATE, "data"),
+        Output(ids.TOOLS, "data"),
         Output(ids.URL, "search"),
         Output(ids.LANG_STORE, "data"),
         *[Output(c, "value") for c in CONTROL_IDS],
@@ -81,20 +107,28 @@ def register(app: Dash, deps: StaticDeps) -> None:
         Output(ids.FAMILY, "options"),
         Output(ids.METIER, "options"),
         Output(ids.POSTE, "options"),
+        Output(ids.COMPARE, "options"),
+        Output(ids.REPORT_LINK, "href"),
         Output(ids.NOTICE, "children"),
         Output(ids.NOTICE, "hidden"),
         Input(ids.URL, "search"),
         *[Input(c, "value") for c in CONTROL_IDS],
         Input(ids.MAP, "clickData"),
         Input(ids.RESET, "n_clicks"),
+        Input(ids.COMPARE_ADD, "n_clicks"),
         Input(ids.LANG_FR, "n_clicks"),
         Input(ids.LANG_EN, "n_clicks"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.URL, "pathname"),
         State(ids.STATE, "data"),
+        State(ids.TOOLS, "data"),
     )
     def on_state_change(search: Any, *args: Any) -> tuple[Any, ...]:
-        controls = Controls(*args[:7])
-        click, stored = args[7], args[-1]
+        controls = Controls(*args[:N_CONTROLS])
+        click = args[N_CONTROLS]
+        pathname, stored, stored_tools = args[-3:]
+        if is_report_path(pathname, deps.report_path):
+            raise PreventUpdate  # the report page draws itself from the URL
         trigger = ctx.triggered_id
         if trigger is not None and not isinstance(trigger, str):
             raise PreventUpdate  # the page has no pattern-matching ids: a forged request
@@ -104,8 +138,12 @@ def register(app: Dash, deps: StaticDeps) -> None:
         try:
             catalog = service.catalog()
             # A store this app could not have written counts as none: the URL decides.
-            valid_previous = store_state(stored, catalog)
-            previous = valid_previous.to_store() if valid_previous else None
+            valid_previous = store_state(stored, catalog, stored_tools)
+            previous = (
+                {**valid_previous.to_store(), **valid_previous.tools_store()}
+                if valid_previous
+                else None
+            )
             result = sync_state(
                 trigger,
                 search,
@@ -140,13 +178,20 @@ def register(app: Dash, deps: StaticDeps) -> None:
             state.family,
             state.metier,
             state.poste,
+            state.change or "level",
+            ["exclude"] if state.fragile else [],
+            state.planned or None,
+            list(state.compared),
         )
         months = [{"label": month_label(m, lang), "value": m} for m in reversed(catalog.months)]
+        main_changed = before is None or before.to_store() != state.to_store()
+        tools_changed = before is None or before.tools_store() != state.tools_store()
         return (
-            state.to_store(),
+            state.to_store() if main_changed else no_update,
+            state.tools_store() if tools_changed else no_update,
             state.to_query(),
             lang if changed("lang") else no_update,
-            *(unless_same(v, shown) for v, shown in zip(values, args[:7], strict=True)),
+            *(unless_same(v, shown) for v, shown in zip(values, args[:N_CONTROLS], strict=True)),
             months if changed("lang") else no_update,
             region_options(catalog) if before is None else no_update,
             department_options(catalog, state.region) if changed("region") else no_update,
@@ -155,6 +200,10 @@ def register(app: Dash, deps: StaticDeps) -> None:
             poste_options(catalog, state.family, state.metier)
             if changed("family", "metier")
             else no_update,
+            compare_options(catalog, t("national", lang), t("compare_region_prefix", lang))
+            if changed("lang")
+            else no_update,
+            deps.report_path + state.to_query(),
             notice,
             not result.ignored,
         )
@@ -172,6 +221,13 @@ def register(app: Dash, deps: StaticDeps) -> None:
         Output(ids.LANG_FR, "className"),
         Output(ids.LANG_EN, "className"),
         Output(ids.DEMO_BADGE, "children"),
+        Output(ids.CHANGE, "options"),
+        Output(ids.FRAGILE, "options"),
+        Output(ids.COMPARE, "placeholder"),
+        Output(ids.COMPARE_ADD, "children"),
+        Output(ids.REPORT_LINK, "children"),
+        Output(ids.REPORT_PRINT, "children"),
+        Output(ids.REPORT_BACK, "children"),
         Input(ids.LANG_STORE, "data"),
     )
     def on_language(lang_value: Any) -> tuple[Any, ...]:
@@ -189,6 +245,13 @@ def register(app: Dash, deps: StaticDeps) -> None:
             "lang active" if lang == "fr" else "lang",
             "lang active" if lang == "en" else "lang",
             t("demo_badge", lang),
+            change_options(lang),
+            fragile_options(lang),
+            t("compare_placeholder", lang),
+            t("compare_add_current", lang),
+            t("report_link", lang),
+            t("report_print", lang),
+            t("report_back", lang),
         )
 
     titles = json.dumps({"fr": t("page_title", "fr"), "en": t("page_title", "en")})
@@ -243,22 +306,26 @@ def register(app: Dash, deps: StaticDeps) -> None:
         Output(ids.KEY_FIGURES, "children"),
         Output(ids.TREND, "figure"),
         Output(ids.SELECTION_SUMMARY, "children"),
+        Output(ids.CHANGES, "children"),
+        Output(ids.CHANGES_NOTE, "children"),
         Output(ids.DB_ERROR, "data", allow_duplicate=True),
         Input(ids.STATE, "data"),
         prevent_initial_call=True,
     )
     def on_trend(data: Any) -> tuple[Any, ...]:
         state = _state(data, service)
-        (cards, trend, summary), error = _guard(
+        (cards, trend, summary, sentences), error = _guard(
             lambda: (
                 views.render_key_figures(service, state),
                 views.render_trend(service, state),
                 views.selection_summary(service, state),
+                [html.P(s) for s in views.render_changes(service, state)],
             ),
-            lambda message: ([], figures.empty_figure(message), ""),
+            lambda message: ([], figures.empty_figure(message), "", [html.P(message)]),
             state.lang,
         )
-        return cards, trend, summary, error
+        note = t("changes_note", state.lang, period=views.summary_period(state))
+        return cards, trend, summary, sentences, note, error
 
     @app.callback(
         Output(ids.BREAKDOWN, "figure"),
@@ -297,6 +364,76 @@ def register(app: Dash, deps: StaticDeps) -> None:
         )
         options = {"domLayout": "autoHeight", "context": {"lang": state.lang}}
         return rows, columns, caption, options, error
+
+    @app.callback(
+        Output(ids.SIM_RESULT, "children"),
+        Output(ids.SIM_GRAPH, "figure"),
+        Output(ids.COMPARE_GRAPH, "figure"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        Input(ids.TOOLS, "data"),
+        prevent_initial_call=True,
+    )
+    def on_tools(data: Any, tools: Any) -> tuple[Any, ...]:
+        # One request for both tools: each filter change already fires several callbacks.
+        state = _state(data, service, tools)
+        (simulator, comparison), error = _guard(
+            lambda: (views.render_simulator(service, state), views.render_compare(service, state)),
+            lambda message: (
+                ([html.P(message)], figures.empty_figure(message)),
+                figures.empty_figure(message),
+            ),
+            state.lang,
+        )
+        return (*simulator, comparison, error)
+
+    app.clientside_callback(
+        "function(pathname) {"
+        f"  const report = {json.dumps(deps.report_path)};"
+        "  const isReport = typeof pathname === 'string' &&"
+        "    pathname.replace(/\\/+$/, '') === report;"
+        "  document.body.classList.toggle('printing-report', isReport);"
+        "  return [!isReport, isReport];"
+        "}",
+        Output(ids.REPORT_PAGE, "hidden"),
+        Output(ids.DASHBOARD_PAGE, "hidden"),
+        Input(ids.URL, "pathname"),
+    )
+
+    app.clientside_callback(
+        "function(clicks) { if (clicks) { window.print(); } return clicks || 0; }",
+        Output(ids.REPORT_PRINTED, "data"),
+        Input(ids.REPORT_PRINT, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.REPORT_CONTENT, "children"),
+        Output(ids.REPORT_BACK, "href"),
+        Output(ids.LANG_STORE, "data", allow_duplicate=True),
+        Input(ids.URL, "pathname"),
+        Input(ids.DATA_VERSION, "data"),
+        State(ids.URL, "search"),
+        # On the report page the state callback stands aside, so the language has one writer.
+        prevent_initial_call="initial_duplicate",
+    )
+    def on_report(pathname: Any, _version: Any, search: Any) -> tuple[Any, ...]:
+        if not is_report_path(pathname, deps.report_path):
+            raise PreventUpdate
+        try:
+            state, _ignored = parse_query(
+                search if isinstance(search, str) else None, service.catalog()
+            )
+        except DATABASE_ERRORS:
+            return [html.P(t("db_down", "fr"))], no_update, no_update
+        if not state.month:
+            return [html.P(t("no_month", state.lang))], no_update, no_update
+        content, _error = _guard(
+            lambda: report.render_report(service, geometry, state, deps.map_config),
+            lambda message: [html.P(message)],
+            state.lang,
+        )
+        return content, "./" + state.to_query(), state.lang
 
     @app.callback(
         Output(ids.METHODOLOGY, "children"),

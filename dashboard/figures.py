@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.i18n import fmt_decimal, fmt_int, month_label, status_label, t
+from dashboard.changes import CHANGE_COLUMN, fragile_mask
+from dashboard.i18n import (
+    fmt_decimal,
+    fmt_int,
+    fmt_signed_decimal,
+    fmt_signed_percent,
+    month_label,
+    status_label,
+    t,
+)
 
 Bounds = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 UNDEFINED_STATUSES = ("no_trainings", "no_offers", "no_data")
@@ -33,6 +42,7 @@ class MapGeometry:
     bounds: Bounds
     region_bounds: dict[str, Bounds]
     insets: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    centers: dict[str, tuple[float, float]] = field(default_factory=dict)  # by feature id
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,9 @@ class MapView:
     lang: str
     region: str | None = None
     department: str | None = None
+    change: int | None = None  # months: the map shows the change since then instead of values
+    earlier: str | None = None  # the month compared with, in change mode
+    threshold: int = 20  # offers + trainings below which a value is fragile
 
 
 def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
@@ -59,13 +72,16 @@ def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
 #   (0.8, 0.9]    one flat band per undefined status (no offers, no trainings, no data)
 #   (0.9, 1.0]    the same status bands washed out
 # Fading by colour keeps every département hoverable and clickable. An invisible trace draws
-# the indicator's colour bar, and one more per status draws its legend entry.
+# the indicator's colour bar, and one more per status draws its legend entry. Fragile values are
+# drawn see-through and carry a small ring (a trace of markers at their centres), which is also
+# their legend entry.
 SCALE_TOP = 0.4
 FADED_START, FADED_TOP = 0.4001, 0.8
 STATUS_BANDS = {"no_offers": 0.8167, "no_trainings": 0.85, "no_data": 0.8833}
 FADED_STATUS_SHIFT = 0.1
 TENSION_RANGE = 2.5  # fixed, so that colours compare from one month to the next
-MAIN, COLORBAR_TRACE = 0, 1
+CHANGE_RANGE = 1.0  # ±100 % for counts, ±1 point for the index; beyond is drawn at the ends
+MAIN, COLORBAR_TRACE, FRAGILE_TRACE = 0, 1, 2
 
 
 def _composite_scale(scale: list[list[Any]]) -> list[list[Any]]:
@@ -134,7 +150,31 @@ def map_updates(
     codes, _ = _feature_order(geometry)
     data = rows.set_index("code").reindex(codes)
     statuses = data["tension_status"].fillna("no_data").to_numpy()
-    if view.metric == "tension":
+    lang = view.lang
+    if view.change:
+        values = pd.to_numeric(data[CHANGE_COLUMN[view.metric]]).to_numpy(dtype="float64")
+        known = ~np.isnan(values)
+        clipped = np.clip(np.nan_to_num(values), -CHANGE_RANGE, CHANGE_RANGE)
+        scaled = (clipped + CHANGE_RANGE) / (2 * CHANGE_RANGE) * SCALE_TOP
+        cmin, cmax = -CHANGE_RANGE, CHANGE_RANGE
+        tickvals = [-1.0, -0.5, 0.0, 0.5, 1.0]
+        if view.metric == "tension":
+            ticktext = [fmt_signed_decimal(v, lang, 1) for v in tickvals]
+            changes = [
+                fmt_signed_decimal(v, lang) if ok else ""
+                for v, ok in zip(values, known, strict=True)
+            ]
+        else:
+            ticktext = [fmt_signed_percent(v, lang) for v in tickvals]
+            changes = [
+                fmt_signed_percent(v, lang) if ok else ""
+                for v, ok in zip(values, known, strict=True)
+            ]
+        ticktext[0], ticktext[-1] = f"≤ {ticktext[0]}", f"≥ {ticktext[-1]}"
+        ticktext[2] = "0"
+        bands = np.where(known, "ok", "no_data")
+        fragile = data["fragile"].fillna(False).to_numpy(dtype=bool) & known
+    elif view.metric == "tension":
         index = pd.to_numeric(data["tension_index"]).to_numpy(dtype="float64")
         clipped = np.clip(np.nan_to_num(index), -TENSION_RANGE, TENSION_RANGE)
         scaled = (clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP
@@ -150,6 +190,11 @@ def map_updates(
         scaled = np.log10(1 + np.nan_to_num(values)) / cmax * SCALE_TOP
         tickvals, ticktext = _log_ticks(vmax, view.lang)
         bands = np.where(known, "ok", "no_data")
+    if not view.change:
+        changes = None
+        fragile = fragile_mask(data["job_offers"], data["trainings"], view.threshold) & (
+            statuses != "no_data"
+        )
     band_values = np.array([STATUS_BANDS.get(b, 0.0) for b in bands])
     z = np.where(bands == "ok", scaled, band_values)
     if view.region is not None and "region_code" in data:
@@ -158,16 +203,26 @@ def map_updates(
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
     bounds = _pad(extent)
+    note = t("fragile_short", lang, threshold=view.threshold)
     customdata = [
-        [_count(o), _count(n)] for o, n in zip(data["job_offers"], data["trainings"], strict=True)
+        [_count(o), _count(n), note if weak else ""]
+        for o, n, weak in zip(data["job_offers"], data["trainings"], fragile, strict=True)
     ]
+    if changes is not None:
+        for row, text in zip(customdata, changes, strict=True):
+            row.append(text or t("status_no_comparison", lang))
     index_text = [
         _index_text(v, st, view.lang) for v, st in zip(data["tension_index"], statuses, strict=True)
     ]
+    _, feature_ids = _feature_order(geometry)
+    marks = [geometry.centers[f] for f, weak in zip(feature_ids, fragile, strict=True) if weak]
     return {
+        ("data", FRAGILE_TRACE, "lon"): [lon for lon, _ in marks] or [None],
+        ("data", FRAGILE_TRACE, "lat"): [lat for _, lat in marks] or [None],
         ("data", MAIN, "z"): np.round(z, 4).tolist(),
         ("data", MAIN, "customdata"): customdata,
         ("data", MAIN, "text"): index_text,
+        ("data", MAIN, "marker", "opacity"): np.where(fragile, theme.FRAGILE_OPACITY, 1.0).tolist(),
         ("data", MAIN, "marker", "line", "width"): np.where(selected, 3.0, 0.5).tolist(),
         ("data", MAIN, "marker", "line", "color"): np.where(
             selected, theme.HIGHLIGHT, theme.BORDER
@@ -182,20 +237,31 @@ def map_updates(
     }
 
 
-def _metric_title(metric: str, lang: str) -> str:
+def _metric_title(metric: str, lang: str, change: int | None = None) -> str:
+    if change:
+        key = {"job_offers": "change_offers_title", "trainings": "change_trainings_title"}.get(
+            metric, "change_index_title"
+        )
+        return f"{t(key, lang)} {t('change_period', lang, months=change)}"
     key = {"job_offers": "metric_job_offers", "trainings": "metric_trainings"}.get(
         metric, "metric_tension"
     )
     return t(key, lang)
 
 
-def _map_hovertemplate(lang: str) -> str:
+def _map_hovertemplate(view: MapView) -> str:
+    lang = view.lang
     colon = ":" if lang == "en" else " :"
+    change = ""
+    if view.change and view.earlier:
+        since = t("hover_since", lang, month=month_label(view.earlier, lang))
+        change = f"<br>{t('hover_change', lang)} {since}{colon} %{{customdata[3]}}"
     return (
         "<b>%{hovertext}</b><br>"
         f"{t('hover_offers', lang)}{colon} %{{customdata[0]:,}}<br>"
         f"{t('hover_trainings', lang)}{colon} %{{customdata[1]:,}}<br>"
-        f"{t('hover_index', lang)}{colon} %{{text}}<extra></extra>"
+        f"{t('hover_index', lang)}{colon} %{{text}}"
+        f"{change}<br><i>%{{customdata[2]}}</i><extra></extra>"
     )
 
 
@@ -209,8 +275,11 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
     lang = view.lang
     codes, feature_ids = _feature_order(geometry)
     names = rows.set_index("code")["name"].reindex(codes).fillna("").tolist()
-    scale = theme.DIVERGING if view.metric == "tension" else theme.SEQUENTIAL[view.metric]
-    title = _metric_title(view.metric, lang)
+    if view.change:
+        scale = theme.CHANGE
+    else:
+        scale = theme.DIVERGING if view.metric == "tension" else theme.SEQUENTIAL[view.metric]
+    title = _metric_title(view.metric, lang, view.change)
     main = {
         "type": "choropleth",
         "geojson": geometry.url,
@@ -222,7 +291,7 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
         "colorscale": _composite_scale(scale),
         "showscale": False,
         "hovertext": [f"{name} ({code})" for name, code in zip(names, codes, strict=True)],
-        "hovertemplate": _map_hovertemplate(lang),
+        "hovertemplate": _map_hovertemplate(view),
         "name": title,
         "showlegend": False,
         "marker": {"line": {"width": 0.5, "color": theme.BORDER}},
@@ -250,22 +319,31 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
         "hoverinfo": "skip",
         "showlegend": False,
     }
-    statuses = UNDEFINED_STATUSES if view.metric == "tension" else ("no_data",)
+    statuses = UNDEFINED_STATUSES if view.metric == "tension" and not view.change else ("no_data",)
     legend = [
-        {
-            "type": "scattergeo",
-            "lon": [None],
-            "lat": [None],
-            "mode": "markers",
-            "marker": {"symbol": "square", "size": 14, "color": theme.STATUS_COLORS[status]},
-            "name": status_label(status, lang),
-            "hoverinfo": "skip",
-            "showlegend": True,
-        }
+        _legend_square(
+            theme.STATUS_COLORS[status],
+            t("status_no_comparison", lang) if view.change else status_label(status, lang),
+        )
         for status in statuses
     ]
+    fragile = {
+        "type": "scattergeo",
+        "lon": [None],
+        "lat": [None],
+        "mode": "markers",
+        "marker": {
+            "symbol": "circle-open",
+            "size": 7,
+            "color": theme.FRAGILE_MARK,
+            "line": {"width": 1.5},
+        },
+        "name": t("fragile_legend", lang, threshold=view.threshold),
+        "hoverinfo": "skip",
+        "showlegend": True,
+    }
     figure = {
-        "data": [main, colorbar, *legend, *_inset_traces(geometry, lang)],
+        "data": [main, colorbar, fragile, *legend, *_inset_traces(geometry, lang)],
         "layout": theme.base_layout(
             margin={"l": 0, "r": 0, "t": 22, "b": 90},
             separators=theme.separators(lang),
@@ -284,6 +362,20 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
     }
     apply_updates(figure, map_updates(rows, geometry, view))
     return figure
+
+
+def _legend_square(color: str, name: str) -> dict[str, Any]:
+    """An invisible trace whose only purpose is a legend entry (a coloured square)."""
+    return {
+        "type": "scattergeo",
+        "lon": [None],
+        "lat": [None],
+        "mode": "markers",
+        "marker": {"symbol": "square", "size": 14, "color": color},
+        "name": name,
+        "hoverinfo": "skip",
+        "showlegend": True,
+    }
 
 
 def apply_updates(figure: dict[str, Any], updates: dict[tuple[Any, ...], Any]) -> None:
@@ -594,3 +686,196 @@ def empty_figure(message: str) -> dict[str, Any]:
             ],
         ),
     }
+
+
+def _clipped_index(value: Any, status: str) -> float | None:
+    """Where an index sits on a chart: infinite statuses at the ends of the fixed range."""
+    if status == "no_trainings":
+        return TENSION_RANGE
+    if status == "no_offers":
+        return -TENSION_RANGE
+    if value is None or pd.isna(value):
+        return None
+    return float(np.clip(float(value), -TENSION_RANGE, TENSION_RANGE))
+
+
+def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict[str, Any]:
+    """Every territory's index for the poste, by rank once the trainings are opened, with the
+    chosen territory today (hollow) and after (filled).
+
+    ``simulation`` is a ``dashboard.simulator.Simulation``; infinite indices are drawn at the
+    ends of the fixed ±2.5 range and named in the hover text.
+    """
+    field = simulation.field.dropna(subset=["rank"]).sort_values("rank")
+    others = field[field["code"] != simulation.code]
+    colon = _colon(lang)
+
+    def hover(frame: pd.DataFrame) -> list[str]:
+        return [
+            f"{name}<br>{t('hover_index', lang)}{colon} {_index_text(v, s, lang)}"
+            for name, v, s in zip(
+                frame["name"], frame["tension_index"], frame["tension_status"], strict=True
+            )
+        ]
+
+    bars = {
+        "type": "bar",
+        "x": others["rank"].astype(int).tolist(),
+        "y": [
+            _clipped_index(v, s)
+            for v, s in zip(others["tension_index"], others["tension_status"], strict=True)
+        ],
+        "marker": {
+            "color": theme.NATIONAL,
+            "opacity": [theme.FRAGILE_OPACITY if f else 0.6 for f in others["fragile"]],
+        },
+        "name": t("sim_others", lang),
+        "hovertext": hover(others),
+        "hovertemplate": "%{hovertext}<extra></extra>",
+    }
+    traces: list[dict[str, Any]] = [bars]
+    for position, key, symbol in (
+        (simulation.before, "sim_marker_before", "circle-open"),
+        (simulation.after, "sim_marker_after", "circle"),
+    ):
+        y = _clipped_index(position.index, position.status)
+        if position.rank is None or y is None:
+            continue
+        name = t(key, lang, territory=simulation.name)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [position.rank],
+                "y": [y],
+                "name": name,
+                "marker": {
+                    "symbol": symbol,
+                    "size": 14,
+                    "color": theme.TENSION,
+                    "line": {"width": 2.5, "color": theme.TENSION},
+                },
+                "hovertemplate": (
+                    f"{name}<br>{t('hover_index', lang)}{colon} "
+                    f"{_index_text(position.index, position.status, lang)}<br>"
+                    f"{t('col_rank', lang)}{colon} {position.rank}<extra></extra>"
+                ),
+            }
+        )
+    layout = theme.base_layout(
+        separators=theme.separators(lang),
+        height=360,
+        uirevision=f"simulation-{simulation.code}",
+        margin={"l": 60, "r": 10, "t": 40, "b": 50},
+        bargap=0.1,
+        title={"text": t("sim_chart_title", lang, level=level_name), "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"},
+        xaxis={
+            "title": {"text": t("col_rank", lang)},
+            "gridcolor": theme.GRID,
+            "rangemode": "tozero",
+        },
+        yaxis={
+            "title": {"text": t("axis_index", lang)},
+            "gridcolor": theme.GRID,
+            "range": [-TENSION_RANGE - 0.1, TENSION_RANGE + 0.1],
+            "zeroline": True,
+        },
+    )
+    return {"data": traces, "layout": layout}
+
+
+def build_compare_figure(
+    series: list[tuple[str, pd.DataFrame]], lang: str, month: str | None = None
+) -> dict[str, Any]:
+    """Offers, trainings and index of several territories over time, one colour each.
+
+    ``series`` pairs a territory name with its trend rows (the API's trend columns). Three
+    stacked panels share the month axis; ``month`` marks the month the page looks at.
+    """
+    traces: list[dict[str, Any]] = []
+    months: list[str] = []
+    panels = (
+        ("job_offers", "metric_job_offers", "y"),
+        ("trainings", "metric_trainings", "y2"),
+        ("tension_index", "metric_tension", "y3"),
+    )
+    for number, (name, frame) in enumerate(series):
+        color = theme.COMPARE[number % len(theme.COMPARE)]
+        if len(frame) > len(months):
+            months = list(frame["month"])
+        for column, key, axis in panels:
+            if column == "tension_index":
+                values = [None if pd.isna(v) else round(float(v), 4) for v in frame[column]]
+                fmt = "%{y:.2f}"
+            else:
+                values = [None if pd.isna(v) else int(v) for v in frame[column]]
+                fmt = "%{y:,d}"
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": [f"{m}-01" for m in frame["month"]],
+                    "y": values,
+                    "name": name,
+                    "legendgroup": name,
+                    "showlegend": column == "job_offers",
+                    "line": {"color": color, "width": 2.2},
+                    "customdata": [month_label(m, lang) for m in frame["month"]],
+                    "hovertemplate": (
+                        f"%{{customdata}}<br>{name}<br>{t(key, lang)}{_colon(lang)} {fmt}"
+                        "<extra></extra>"
+                    ),
+                    "connectgaps": False,
+                    "xaxis": "x",
+                    "yaxis": axis,
+                }
+            )
+    tickvals, ticktext = _month_axis(months, lang)
+    shapes = []
+    if month:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": f"{month}-01",
+                "x1": f"{month}-01",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": theme.MUTED, "width": 1, "dash": "dot"},
+            }
+        )
+    axis = {"gridcolor": theme.GRID, "automargin": True}
+    layout = theme.base_layout(
+        separators=theme.separators(lang),
+        height=560,
+        uirevision="compare",
+        hovermode="x",
+        margin={"l": 70, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        xaxis={
+            "type": "date",
+            "anchor": "y3",
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+            "gridcolor": theme.GRID,
+        },
+        yaxis={
+            **axis,
+            "domain": [0.7, 1.0],
+            "title": {"text": t("metric_job_offers", lang)},
+            "rangemode": "tozero",
+            "tickformat": ",d",
+        },
+        yaxis2={
+            **axis,
+            "domain": [0.36, 0.64],
+            "title": {"text": t("metric_trainings", lang)},
+            "rangemode": "tozero",
+            "tickformat": ",d",
+        },
+        yaxis3={**axis, "domain": [0.0, 0.3], "title": {"text": t("axis_index", lang)}},
+        shapes=shapes,
+    )
+    return {"data": traces, "layout": layout}

@@ -178,6 +178,230 @@ LABELS: dict[str, tuple[str, str]] = {
         "monthly file.",
     ),
     "selection": ("Sélection", "Selection"),
+    # what changed: map mode and summary
+    "view_mode": ("Afficher", "Show"),
+    "mode_level": ("Valeurs du mois", "Values of the month"),
+    "mode_change_1": ("Évolution sur 1 mois", "Change over 1 month"),
+    "mode_change_12": ("Évolution sur 12 mois", "Change over 12 months"),
+    "change_offers_title": ("Évolution des offres", "Change in offers"),
+    "change_trainings_title": ("Évolution des formations", "Change in trainings"),
+    "change_index_title": ("Évolution de l'indice", "Change in the index"),
+    "change_period": ("sur {months} mois", "over {months} months"),
+    "hover_change": ("Évolution", "Change"),
+    "hover_since": ("depuis {month}", "since {month}"),
+    "status_no_comparison": ("Comparaison impossible", "No comparison"),
+    "changes_title": ("Ce qui a changé", "What changed"),
+    "changes_note": (
+        "Phrases écrites à partir des chiffres de la sélection (évolution sur {period} mois).",
+        "Sentences written from the figures of the selection (change over {period} months).",
+    ),
+    "sum_sentence": (
+        "{territory}, {scope}, {period} : {offers}, {joiner} {trainings} ; {index}.",
+        "{territory}, {scope}, {period}: {offers}, {joiner} {trainings}; {index}.",
+    ),
+    "sum_period_year": ("sur un an ({earlier} → {month})", "over a year ({earlier} → {month})"),
+    "sum_period_month": ("sur un mois ({earlier} → {month})", "over a month ({earlier} → {month})"),
+    "sum_all_jobs": ("tous métiers du numérique", "all digital jobs"),
+    "sum_and": ("et", "and"),
+    "sum_while": ("tandis que", "while"),
+    "sum_offers_up": (
+        "les offres ont augmenté de {pct} ({figures})",
+        "offers grew {pct} ({figures})",
+    ),
+    "sum_offers_down": (
+        "les offres ont baissé de {pct} ({figures})",
+        "offers fell {pct} ({figures})",
+    ),
+    "sum_offers_flat": (
+        "les offres sont restées stables ({figures})",
+        "offers stayed flat ({figures})",
+    ),
+    "sum_offers_appeared": ("des offres sont apparues ({figures})", "offers appeared ({figures})"),
+    "sum_offers_none": (
+        "aucune offre n'a été publiée ({figures})",
+        "no offer was published ({figures})",
+    ),
+    "sum_offers_unknown": (
+        "les offres ne sont pas connues pour les deux mois",
+        "offers are not known for both months",
+    ),
+    "sum_trainings_up": (
+        "les formations ont augmenté de {pct} ({figures})",
+        "trainings grew {pct} ({figures})",
+    ),
+    "sum_trainings_down": (
+        "les formations ont baissé de {pct} ({figures})",
+        "trainings fell {pct} ({figures})",
+    ),
+    "sum_trainings_flat": (
+        "les formations sont restées stables ({figures})",
+        "trainings stayed flat ({figures})",
+    ),
+    "sum_trainings_appeared": (
+        "des formations sont apparues ({figures})",
+        "trainings appeared ({figures})",
+    ),
+    "sum_trainings_none": (
+        "aucune formation n'était proposée ({figures})",
+        "no training was on offer ({figures})",
+    ),
+    "sum_trainings_unknown": (
+        "les formations ne sont pas connues pour les deux mois",
+        "trainings are not known for both months",
+    ),
+    "sum_index_up": (
+        "l'indice de tension est passé de {before} à {after}",
+        "the tension index rose from {before} to {after}",
+    ),
+    "sum_index_down": (
+        "l'indice de tension est passé de {before} à {after}",
+        "the tension index fell from {before} to {after}",
+    ),
+    "sum_index_flat": (
+        "l'indice de tension est resté à {value}",
+        "the tension index stayed at {value}",
+    ),
+    "sum_index_undefined": (
+        "l'indice de tension est passé de {before} à {after}",
+        "the tension index went from {before} to {after}",
+    ),
+    "sum_status_ok": ("–", "–"),
+    "sum_status_no_trainings": ("+∞ (aucune formation)", "+∞ (no training)"),
+    "sum_status_no_offers": ("−∞ (aucune offre)", "−∞ (no offer)"),
+    "sum_status_no_data": ("une valeur non définie", "undefined"),
+    "sum_no_data": (
+        "{territory} : aucune donnée pour {month}.",
+        "{territory}: no data for {month}.",
+    ),
+    "sum_no_earlier": (
+        "{territory} : pas de données pour {earlier}, aucune comparaison n'est possible.",
+        "{territory}: no data for {earlier}, so no comparison is possible.",
+    ),
+    "sum_fragile": (
+        "Prudence : moins de {threshold} offres et formations au total sur l'un des deux mois, "
+        "l'évolution peut tenir au hasard.",
+        "Caution: fewer than {threshold} offers and trainings in total in one of the two months, "
+        "so the change may be chance.",
+    ),
+    "sum_mover": (
+        "Plus forte hausse des offres parmi les {level} : {name} (+{pct}).",
+        "Largest rise in offers among the {level}: {name} (+{pct}).",
+    ),
+    "sum_level_departments": ("départements", "départements"),
+    "sum_level_regions": ("régions", "regions"),
+    # reliability
+    "fragile_label": ("Valeur fragile", "Fragile value"),
+    "fragile_legend": (
+        "Valeur fragile (moins de {threshold} offres + formations)",
+        "Fragile value (fewer than {threshold} offers + trainings)",
+    ),
+    "fragile_hover_sim": (
+        "Valeur fragile : moins de {threshold} offres et formations au total dans ce territoire "
+        "pour ce poste ; l'indice et le rang sont à lire avec prudence.",
+        "Fragile value: fewer than {threshold} offers and trainings in total in this territory "
+        "for this poste; read the index and rank with caution.",
+    ),
+    "fragile_short": (
+        "⚠ Valeur fragile (moins de {threshold})",
+        "⚠ Fragile value (under {threshold})",
+    ),
+    "fragile_exclude": (
+        "Exclure les valeurs fragiles des classements",
+        "Leave fragile values out of rankings",
+    ),
+    "col_reliability": ("Fiabilité", "Reliability"),
+    "fragile_excluded_note": (
+        "Valeurs fragiles (moins de {threshold} offres + formations) exclues.",
+        "Fragile values (fewer than {threshold} offers + trainings) left out.",
+    ),
+    # simulator
+    "sim_title": ("Simulateur de places de formation", "Training-place simulator"),
+    "sim_intro": (
+        "Combien de formations prévoyez-vous d'ouvrir ? Le simulateur recalcule l'indice et le "
+        "rang du territoire pour le poste choisi, sans rien enregistrer.",
+        "How many trainings do you plan to open? The simulator recomputes the index and the "
+        "territory's rank for the chosen poste, and stores nothing.",
+    ),
+    "sim_planned": ("Formations prévues", "Planned trainings"),
+    "sim_need_choice": (
+        "Choisissez un poste et une région ou un département (dans les filtres ou sur la carte) "
+        "pour simuler.",
+        "Choose a poste and a region or département (in the filters or on the map) to simulate.",
+    ),
+    "sim_need_choice_short": (
+        "Choisissez un poste et un territoire",
+        "Choose a poste and a territory",
+    ),
+    "sim_context": (
+        "{territory} · {poste} · {month}",
+        "{territory} · {poste} · {month}",
+    ),
+    "sim_col_what": ("Pour ce poste", "For this poste"),
+    "sim_before": ("Aujourd'hui", "Today"),
+    "sim_after": ("Avec {plan} formation(s) de plus", "With {plan} more training(s)"),
+    "sim_trainings": ("Formations", "Trainings"),
+    "sim_index": ("Indice de tension", "Tension index"),
+    "sim_rank": ("Rang parmi les {count} {level}", "Rank among the {count} {level}"),
+    "sim_rank_value": ("{rank}ᵉ", "#{rank}"),
+    "sim_rank_first": ("1ᵉʳ", "#1"),
+    "sim_rank_excluded": ("exclu (fragile)", "left out (fragile)"),
+    "sim_rank_none": ("non classé", "not ranked"),
+    "sim_national": ("France entière", "All of France"),
+    "sim_national_line": (
+        "France entière, même poste : indice {before} aujourd'hui, {after} avec ces formations.",
+        "All of France, same poste: index {before} today, {after} with these trainings.",
+    ),
+    "sim_rank_note": (
+        "Rang 1 = tension la plus forte (le plus d'offres par formation). Les territoires sans "
+        "formation ni offre ne sont pas classés.",
+        "Rank 1 = highest tension (most offers per training). Territories with neither training "
+        "nor offer are not ranked.",
+    ),
+    "sim_chart_title": (
+        "Indice de tension des {level} pour ce poste",
+        "Tension index of the {level} for this poste",
+    ),
+    "sim_marker_before": ("{territory} aujourd'hui", "{territory} today"),
+    "sim_marker_after": ("{territory} après", "{territory} after"),
+    "sim_others": ("Autres territoires", "Other territories"),
+    "sim_invalid_plan": (
+        "Entrez un nombre entier de formations entre 0 et {max}.",
+        "Enter a whole number of trainings between 0 and {max}.",
+    ),
+    # compare
+    "compare_title": ("Comparer des territoires", "Compare territories"),
+    "compare_intro": (
+        "Choisissez de deux à quatre territoires (la France, des régions, des départements) : "
+        "leurs offres, formations et indices pour le filtre métier en cours.",
+        "Choose two to four territories (France, regions, départements): their offers, "
+        "trainings and indices for the current job filter.",
+    ),
+    "compare_placeholder": ("Ajouter un territoire…", "Add a territory…"),
+    "compare_need_two": (
+        "Ajoutez au moins deux territoires pour les comparer.",
+        "Add at least two territories to compare them.",
+    ),
+    "compare_region_prefix": ("Région", "Region"),
+    "compare_add_current": ("Ajouter la sélection", "Add the selection"),
+    # report
+    "report_link": ("Rapport imprimable", "Printable report"),
+    "report_title": ("Rapport territorial", "Territory report"),
+    "report_print": ("Imprimer", "Print"),
+    "report_back": ("Retour au tableau de bord", "Back to the dashboard"),
+    "report_subtitle": ("{territory} · {scope} · {month}", "{territory} · {scope} · {month}"),
+    "report_map_title": ("Carte", "Map"),
+    "report_top_title": (
+        "Postes les plus en tension ({quarter})",
+        "Postes in highest tension ({quarter})",
+    ),
+    "report_summary_title": ("Ce qui a changé en un an", "What changed over a year"),
+    "report_sources_title": ("Sources et méthode", "Sources and method"),
+    "report_generated": (
+        "Données de {month} ; indice de référence {reference} (i0 = {i0}). Rapport produit par "
+        "GEN_SCAN.",
+        "Data of {month}; index reference {reference} (i0 = {i0}). Report produced by GEN_SCAN.",
+    ),
+    "report_no_top": ("Aucun poste à classer pour ce territoire.", "No poste to rank here."),
     # methodology
     "method_sources_title": ("Sources", "Sources"),
     "method_sources": (

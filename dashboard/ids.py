@@ -18,6 +18,8 @@ DEPARTMENT = "filter-department"
 FAMILY = "filter-family"
 METIER = "filter-metier"
 POSTE = "filter-poste"
+CHANGE = "filter-change"
+FRAGILE = "filter-fragile"
 RESET = "reset-selection"
 LANG_FR = "lang-fr"
 LANG_EN = "lang-en"
@@ -39,6 +41,27 @@ DEMO_BADGE = "demo-badge"
 # Downloads
 DOWNLOAD_CSV_BUTTON = "download-csv-button"
 DOWNLOAD_CSV = "download-csv"
+
+# Decision tools
+TOOLS = "tools"
+CHANGES = "changes-summary"
+CHANGES_NOTE = "changes-note"
+SIM_PLAN = "sim-plan"
+SIM_RESULT = "sim-result"
+SIM_GRAPH = "sim-graph"
+COMPARE = "compare-select"
+COMPARE_ADD = "compare-add"
+COMPARE_GRAPH = "compare-graph"
+REPORT_LINK = "report-link"
+
+# Pages: the dashboard, and the printable report of one territory
+DASHBOARD_PAGE = "dashboard-page"
+REPORT_PAGE = "report-page"
+REPORT_CONTENT = "report-content"
+REPORT_PRINT = "report-print"
+REPORT_BACK = "report-back"
+REPORT_PRINTED = "report-printed"
+PAGE_SWITCH = "page-switch"
 
 TEXT_PREFIX = "txt-"
 

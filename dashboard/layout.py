@@ -44,6 +44,13 @@ TEXT_KEYS = (
     "top_jobs_title",
     "methodology_title",
     "method_geo",
+    "view_mode",
+    "changes_title",
+    "sim_title",
+    "sim_intro",
+    "sim_planned",
+    "compare_title",
+    "compare_intro",
 )
 
 
@@ -56,6 +63,7 @@ class StaticDeps:
     geojson_bytes: bytes
     geojson_route: str
     map_config: dict[str, Any]
+    report_path: str = "/report"
 
 
 def load_static(service: Service, url_prefix: str, topojson_url: str) -> StaticDeps:
@@ -69,7 +77,7 @@ def load_static(service: Service, url_prefix: str, topojson_url: str) -> StaticD
     route = GEOJSON_ROUTE.format(digest=digest)
     geometry = map_geometry(load_departements_geojson(), load_insets(), url_prefix + route)
     map_config = {**GRAPH_CONFIG, "topojsonURL": topojson_url, "scrollZoom": False}
-    return StaticDeps(service, geometry, geojson_bytes, route, map_config)
+    return StaticDeps(service, geometry, geojson_bytes, route, map_config, url_prefix + "/report")
 
 
 def _text(key: str, tag: Any = html.Span, **props: Any) -> Any:
@@ -107,6 +115,30 @@ def metric_options(lang: str) -> list[dict[str, str]]:
     return [{"label": t(keys[m], lang), "value": m} for m in METRICS]
 
 
+def change_options(lang: str) -> list[dict[str, str]]:
+    return [
+        {"label": t("mode_level", lang), "value": "level"},
+        {"label": t("mode_change_1", lang), "value": "1"},
+        {"label": t("mode_change_12", lang), "value": "12"},
+    ]
+
+
+def fragile_options(lang: str) -> list[dict[str, str]]:
+    return [{"label": t("fragile_exclude", lang), "value": "exclude"}]
+
+
+def _switch(key: str, control: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Span(t(key, DEFAULT_LANG), id=ids.text_id(key), className="field-label"),
+            control,
+        ],
+        className="field field-metric",
+        role="radiogroup",
+        **{"aria-labelledby": ids.text_id(key)},
+    )
+
+
 def _filters() -> html.Section:
     return html.Section(
         [
@@ -134,6 +166,17 @@ def _filters() -> html.Section:
                         role="radiogroup",
                         **{"aria-labelledby": ids.text_id("metric")},
                     ),
+                    _switch(
+                        "view_mode",
+                        dcc.RadioItems(
+                            id=ids.CHANGE,
+                            options=change_options(DEFAULT_LANG),
+                            value="level",
+                            className="metric-switch",
+                            inputClassName="metric-input",
+                            labelClassName="metric-label",
+                        ),
+                    ),
                     _field("region", _dropdown(ids.REGION, "all_regions"), ids.REGION),
                     _field(
                         "department", _dropdown(ids.DEPARTMENT, "all_departments"), ids.DEPARTMENT
@@ -160,6 +203,21 @@ def _filters() -> html.Section:
                         n_clicks=0,
                         type="button",
                     ),
+                    html.A(
+                        t("report_link", DEFAULT_LANG),
+                        id=ids.REPORT_LINK,
+                        href="/report",
+                        className="button secondary report-link",
+                        target="_blank",
+                        rel="noopener",
+                    ),
+                    dcc.Checklist(
+                        id=ids.FRAGILE,
+                        options=fragile_options(DEFAULT_LANG),
+                        value=[],
+                        className="fragile-switch",
+                        inputClassName="metric-input",
+                    ),
                     _text("share_hint", html.Span, className="hint"),
                 ],
                 className="filters-actions",
@@ -178,11 +236,15 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
     )
 
 
-def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> dcc.Graph:
+def _graph(
+    component_id: str, height: int, config: dict[str, Any] | None = None, fixed: bool = False
+) -> dcc.Graph:
+    """A chart; ``fixed`` for one that shares its card with other content (a responsive graph
+    otherwise grows to the card's whole height and overflows it)."""
     return dcc.Graph(
         id=component_id,
         config=config or GRAPH_CONFIG,
-        style={"minHeight": f"{height}px"},
+        style={"height": f"{height}px"} if fixed else {"minHeight": f"{height}px"},
         figure={"data": [], "layout": {"height": height}},
     )
 
@@ -200,151 +262,268 @@ def _grid(component_id: str) -> dag.AgGrid:
     )
 
 
+def _changes_card() -> html.Section:
+    return _card(
+        "changes_title",
+        html.Div(id=ids.CHANGES, className="changes", **{"aria-live": "polite"}),
+        html.P(id=ids.CHANGES_NOTE, className="hint"),
+        extra_class="area-changes",
+    )
+
+
+def _simulator_card() -> html.Section:
+    return _card(
+        "sim_title",
+        _text("sim_intro", html.P, className="hint"),
+        html.Div(
+            [
+                html.Label(
+                    t("sim_planned", DEFAULT_LANG),
+                    id=ids.text_id("sim_planned"),
+                    htmlFor=ids.SIM_PLAN,
+                ),
+                dcc.Input(
+                    id=ids.SIM_PLAN,
+                    type="number",
+                    min=0,
+                    max=10_000,
+                    step=1,
+                    value=None,
+                    debounce=0.4,
+                    inputMode="numeric",
+                    className="sim-input",
+                ),
+            ],
+            className="field sim-field",
+        ),
+        html.Div(id=ids.SIM_RESULT, className="sim-result", **{"aria-live": "polite"}),
+        _graph(ids.SIM_GRAPH, 360, fixed=True),
+        extra_class="area-sim",
+    )
+
+
+def _compare_card() -> html.Section:
+    return _card(
+        "compare_title",
+        _text("compare_intro", html.P, className="hint"),
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id=ids.COMPARE,
+                    options=[],
+                    value=[],
+                    multi=True,
+                    searchable=True,
+                    placeholder=t("compare_placeholder", DEFAULT_LANG),
+                    className="compare-select",
+                ),
+                html.Button(
+                    t("compare_add_current", DEFAULT_LANG),
+                    id=ids.COMPARE_ADD,
+                    className="button secondary",
+                    n_clicks=0,
+                    type="button",
+                ),
+            ],
+            className="compare-controls",
+        ),
+        _graph(ids.COMPARE_GRAPH, 560, fixed=True),
+        extra_class="area-compare",
+    )
+
+
+def build_report_page() -> html.Div:
+    """The printable report's frame: its content is drawn for the territory in the URL."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.REPORT_PRINTED),
+            html.Div(
+                [
+                    html.Button(
+                        t("report_print", DEFAULT_LANG),
+                        id=ids.REPORT_PRINT,
+                        className="button",
+                        type="button",
+                        n_clicks=0,
+                    ),
+                    html.A(
+                        t("report_back", DEFAULT_LANG),
+                        id=ids.REPORT_BACK,
+                        href="./",
+                        className="button secondary",
+                    ),
+                ],
+                className="report-actions no-print",
+            ),
+            html.Article(id=ids.REPORT_CONTENT, className="report-sheet"),
+        ],
+        id=ids.REPORT_PAGE,
+        className="report-page",
+        hidden=True,
+    )
+
+
 def build_layout(deps: StaticDeps) -> html.Div:
-    """The page, in French until the state says otherwise (the URL may ask for English)."""
+    """The page, in French until the state says otherwise (the URL may ask for English).
+
+    One layout serves two pages: the dashboard at ``/`` and the printable report at
+    ``/report``; a clientside callback shows the one the address asks for.
+    """
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
-            dcc.Store(id=ids.STATE),
-            dcc.Store(id=ids.LANG_STORE, data=DEFAULT_LANG),
-            dcc.Store(id=ids.DATA_VERSION),
-            dcc.Store(id=ids.DB_ERROR),
-            dcc.Store(id=ids.LANG_APPLIED),
-            dcc.Store(id=ids.MAP_SIGNATURE),
-            dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
-            dcc.Download(id=ids.DOWNLOAD_CSV),
-            html.A(
-                t("skip_to_content", DEFAULT_LANG),
-                id=ids.text_id("skip_to_content"),
-                href="#main",
-                className="skip-link",
-            ),
-            html.Header(
-                [
-                    html.Div(
-                        [
-                            html.H1("GEN_SCAN"),
-                            _text("tagline", html.P, className="tagline"),
-                        ],
-                        className="brand",
-                    ),
-                    html.Div(
-                        [
-                            html.Span(
-                                t("demo_badge", DEFAULT_LANG),
-                                id=ids.DEMO_BADGE,
-                                className="badge demo",
-                                hidden=True,
-                            ),
-                            html.Div(
-                                [
-                                    html.Button(
-                                        "FR",
-                                        id=ids.LANG_FR,
-                                        n_clicks=0,
-                                        type="button",
-                                        className="lang",
-                                        lang="fr",
-                                        **{"aria-label": "Français"},
-                                    ),
-                                    html.Button(
-                                        "EN",
-                                        id=ids.LANG_EN,
-                                        n_clicks=0,
-                                        type="button",
-                                        className="lang",
-                                        lang="en",
-                                        **{"aria-label": "English"},
-                                    ),
-                                ],
-                                className="lang-switch",
-                                role="group",
-                            ),
-                        ],
-                        className="header-side",
-                    ),
-                ],
-                className="app-header",
-            ),
-            html.Div(id=ids.DB_ALERT, role="alert", className="alert", hidden=True),
-            html.Div(id=ids.NOTICE, role="status", className="notice", hidden=True),
-            html.Main(
-                [
-                    html.Div(
-                        [
-                            _filters(),
-                            html.Div(
-                                id=ids.SELECTION_SUMMARY,
-                                className="selection area-selection",
-                                role="status",
-                            ),
-                            _card(
-                                "map_title",
-                                dcc.Graph(
-                                    id=ids.MAP,
-                                    config=deps.map_config,
-                                    className="map-graph",
-                                    responsive=True,
-                                    style={"height": "640px"},
-                                    figure={"data": [], "layout": {}},
-                                ),
-                                html.P(
-                                    [_text("map_help"), " ", _text("insets_note")],
-                                    className="hint",
-                                ),
-                                html.Details(
-                                    [
-                                        html.Summary(
-                                            t("map_table_title", DEFAULT_LANG),
-                                            id=ids.text_id("map_table_title"),
-                                        ),
-                                        _grid(ids.MAP_TABLE),
-                                    ],
-                                    className="table-details",
-                                ),
-                                extra_class="area-map",
-                            ),
-                            _card(
-                                "key_figures_title",
-                                html.Div(id=ids.KEY_FIGURES, className="key-figures"),
-                                extra_class="area-kf",
-                            ),
-                            _card("trend_title", _graph(ids.TREND, 520), extra_class="area-trend"),
-                            _card(
-                                "breakdown_title",
-                                _graph(ids.BREAKDOWN, 300),
-                                extra_class="area-breakdown",
-                            ),
-                            _card(
-                                "breakdown_region_title",
-                                _graph(ids.BREAKDOWN_REGION, 300),
-                                extra_class="area-regions",
-                            ),
-                            _card(
-                                "top_jobs_title",
-                                html.P(id=ids.TOP_JOBS_CAPTION, className="hint"),
-                                _grid(ids.TOP_JOBS),
-                                extra_class="area-top",
-                            ),
-                            _card(
-                                "methodology_title",
-                                html.Div(id=ids.METHODOLOGY, className="methodology"),
-                                extra_class="area-method",
-                            ),
-                        ],
-                        className="dashboard-grid",
-                    ),
-                ],
-                id="main",
-                tabIndex="-1",
-            ),
-            html.Footer(
-                [
-                    _text("method_geo", html.P),
-                    html.P(html.A("API /api/v1 (OpenAPI)", href="/api/v1/openapi.json")),
-                ],
-                className="app-footer",
-            ),
+            dcc.Store(id=ids.PAGE_SWITCH),
+            build_report_page(),
+            html.Div(_dashboard_page(deps), id=ids.DASHBOARD_PAGE),
         ],
         className="app",
     )
+
+
+def _dashboard_page(deps: StaticDeps) -> list[Any]:
+    return [
+        dcc.Store(id=ids.STATE),
+        dcc.Store(id=ids.TOOLS),
+        dcc.Store(id=ids.LANG_STORE, data=DEFAULT_LANG),
+        dcc.Store(id=ids.DATA_VERSION),
+        dcc.Store(id=ids.DB_ERROR),
+        dcc.Store(id=ids.LANG_APPLIED),
+        dcc.Store(id=ids.MAP_SIGNATURE),
+        dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
+        dcc.Download(id=ids.DOWNLOAD_CSV),
+        html.A(
+            t("skip_to_content", DEFAULT_LANG),
+            id=ids.text_id("skip_to_content"),
+            href="#main",
+            className="skip-link",
+        ),
+        html.Header(
+            [
+                html.Div(
+                    [
+                        html.H1("GEN_SCAN"),
+                        _text("tagline", html.P, className="tagline"),
+                    ],
+                    className="brand",
+                ),
+                html.Div(
+                    [
+                        html.Span(
+                            t("demo_badge", DEFAULT_LANG),
+                            id=ids.DEMO_BADGE,
+                            className="badge demo",
+                            hidden=True,
+                        ),
+                        html.Div(
+                            [
+                                html.Button(
+                                    "FR",
+                                    id=ids.LANG_FR,
+                                    n_clicks=0,
+                                    type="button",
+                                    className="lang",
+                                    lang="fr",
+                                    **{"aria-label": "Français"},
+                                ),
+                                html.Button(
+                                    "EN",
+                                    id=ids.LANG_EN,
+                                    n_clicks=0,
+                                    type="button",
+                                    className="lang",
+                                    lang="en",
+                                    **{"aria-label": "English"},
+                                ),
+                            ],
+                            className="lang-switch",
+                            role="group",
+                        ),
+                    ],
+                    className="header-side",
+                ),
+            ],
+            className="app-header",
+        ),
+        html.Div(id=ids.DB_ALERT, role="alert", className="alert", hidden=True),
+        html.Div(id=ids.NOTICE, role="status", className="notice", hidden=True),
+        html.Main(
+            [
+                html.Div(
+                    [
+                        _filters(),
+                        html.Div(
+                            id=ids.SELECTION_SUMMARY,
+                            className="selection area-selection",
+                            role="status",
+                        ),
+                        _card(
+                            "map_title",
+                            dcc.Graph(
+                                id=ids.MAP,
+                                config=deps.map_config,
+                                className="map-graph",
+                                responsive=True,
+                                style={"height": "640px"},
+                                figure={"data": [], "layout": {}},
+                            ),
+                            html.P(
+                                [_text("map_help"), " ", _text("insets_note")],
+                                className="hint",
+                            ),
+                            html.Details(
+                                [
+                                    html.Summary(
+                                        t("map_table_title", DEFAULT_LANG),
+                                        id=ids.text_id("map_table_title"),
+                                    ),
+                                    _grid(ids.MAP_TABLE),
+                                ],
+                                className="table-details",
+                            ),
+                            extra_class="area-map",
+                        ),
+                        _card(
+                            "key_figures_title",
+                            html.Div(id=ids.KEY_FIGURES, className="key-figures"),
+                            extra_class="area-kf",
+                        ),
+                        _card("trend_title", _graph(ids.TREND, 520), extra_class="area-trend"),
+                        _card(
+                            "breakdown_title",
+                            _graph(ids.BREAKDOWN, 300),
+                            extra_class="area-breakdown",
+                        ),
+                        _card(
+                            "breakdown_region_title",
+                            _graph(ids.BREAKDOWN_REGION, 300),
+                            extra_class="area-regions",
+                        ),
+                        _changes_card(),
+                        _simulator_card(),
+                        _compare_card(),
+                        _card(
+                            "top_jobs_title",
+                            html.P(id=ids.TOP_JOBS_CAPTION, className="hint"),
+                            _grid(ids.TOP_JOBS),
+                            extra_class="area-top",
+                        ),
+                        _card(
+                            "methodology_title",
+                            html.Div(id=ids.METHODOLOGY, className="methodology"),
+                            extra_class="area-method",
+                        ),
+                    ],
+                    className="dashboard-grid",
+                ),
+            ],
+            id="main",
+            tabIndex="-1",
+        ),
+        html.Footer(
+            [
+                _text("method_geo", html.P),
+                html.P(html.A("API /api/v1 (OpenAPI)", href="/api/v1/openapi.json")),
+            ],
+            className="app-footer",
+        ),
+    ]

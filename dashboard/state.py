@@ -15,8 +15,27 @@ from data_access.queries import Catalog
 
 METRICS = ("job_offers", "trainings", "tension")
 DEFAULT_METRIC = "tension"
-QUERY_KEYS = ("month", "metric", "region", "department", "family", "metier", "poste", "lang")
+CHANGE_PERIODS = ("1", "12")
+FRAGILE_CHOICES = ("exclude",)
+MAIN_KEYS = (
+    "month",
+    "metric",
+    "change",
+    "fragile",
+    "region",
+    "department",
+    "family",
+    "metier",
+    "poste",
+    "lang",
+)
+TOOL_KEYS = ("plan", "compare")
+QUERY_KEYS = MAIN_KEYS + TOOL_KEYS
 MAX_VALUE_LENGTH = 100
+MAX_PLAN = 10_000
+MAX_COMPARED = 4
+FRANCE_TOKEN = "FR"
+REGION_TOKEN_PREFIX = "R"
 
 
 @dataclass(frozen=True)
@@ -31,20 +50,42 @@ class ViewState:
     metier: str | None = None
     poste: str | None = None
     lang: str = "fr"
+    change: str | None = None  # "1" or "12": the map shows changes over that many months
+    fragile: str | None = None  # "exclude": rankings leave fragile values out
+    plan: str | None = None  # trainings the simulator adds (a whole number as text)
+    compare: str | None = None  # up to four territory tokens, comma-separated
 
     def to_query(self) -> str:
         """Query string (with ``?``) of this view; defaults of optional fields are left out."""
-        params = {k: v for k, v in asdict(self).items() if v is not None}
+        data = asdict(self)
+        params = {k: data[k] for k in QUERY_KEYS if data[k] is not None}
         if params.get("lang") == "fr":
             del params["lang"]
-        return "?" + urlencode(params)
+        return "?" + urlencode(params, safe=",")
 
     def to_store(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields every part of the page depends on (the ``state`` store)."""
+        data = asdict(self)
+        return {k: data[k] for k in MAIN_KEYS}
+
+    def tools_store(self) -> dict[str, Any]:
+        """The fields only the simulator and the comparison read (the ``tools`` store), kept
+        apart so that typing a number does not redraw the map."""
+        data = asdict(self)
+        return {k: data[k] for k in TOOL_KEYS}
 
     @classmethod
-    def from_store(cls, data: dict[str, Any]) -> ViewState:
-        return cls(**{k: data.get(k) for k in QUERY_KEYS if k in data})
+    def from_store(cls, data: dict[str, Any], tools: dict[str, Any] | None = None) -> ViewState:
+        merged = {**data, **(tools or {})}
+        return cls(**{k: merged.get(k) for k in QUERY_KEYS if k in merged})
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        return tuple(self.compare.split(",")) if self.compare else ()
+
+    @property
+    def planned(self) -> int:
+        return int(self.plan) if self.plan else 0
 
     @property
     def territory(self) -> tuple[str, str]:
@@ -56,22 +97,31 @@ class ViewState:
         return "national", "FR"
 
 
-def store_state(data: Any, catalog: Catalog | None) -> ViewState | None:
-    """The view a ``state`` store holds, or ``None`` unless this app could have written it.
+def store_state(data: Any, catalog: Catalog | None, tools: Any = None) -> ViewState | None:
+    """The view the ``state`` (and ``tools``) stores hold, or ``None`` unless this app could
+    have written them.
 
-    The store comes back from the browser, so anything may arrive: only a dict with the
-    store's keys, short text values, a known metric and language is taken, and with a
+    The stores come back from the browser, so anything may arrive: only dicts with the
+    stores' keys, short text values, a known metric and language are taken, and with a
     catalog, only a state the URL would restore exactly (known codes, consistent nesting).
     """
-    if not isinstance(data, dict) or not set(data) <= set(QUERY_KEYS):
+    if not isinstance(data, dict) or not set(data) <= set(MAIN_KEYS):
         return None
-    values = {key: data.get(key) for key in QUERY_KEYS}
+    if tools is not None and (not isinstance(tools, dict) or not set(tools) <= set(TOOL_KEYS)):
+        return None
+    merged = {**data, **(tools or {})}
+    values = {key: merged.get(key) for key in QUERY_KEYS}
     if not all(
         v is None or (isinstance(v, str) and 0 < len(v) <= MAX_VALUE_LENGTH)
         for v in values.values()
     ):
         return None
     if values["month"] is None or values["metric"] not in METRICS or values["lang"] not in LANGS:
+        return None
+    if values["change"] not in (None, *CHANGE_PERIODS) or values["fragile"] not in (
+        None,
+        *FRAGILE_CHOICES,
+    ):
         return None
     state = ViewState(**values)
     if catalog is None:
@@ -120,6 +170,15 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
     family = take("family", set(jm["family_code"]))
     metier = take("metier", set(jm["metier_code"]))
     poste = take("poste", set(jm["poste_code"]))
+    change = take("change", set(CHANGE_PERIODS))
+    fragile = take("fragile", set(FRAGILE_CHOICES))
+    plan_text = _first(params, "plan")
+    plan = normalise_plan(plan_text)
+    if plan_text is not None and plan is None:
+        ignored.append(f"plan={plan_text[:MAX_VALUE_LENGTH]}")
+    compare_text = _first(params, "compare")
+    compare, rejected = normalise_compare(compare_text, catalog)
+    ignored += [f"compare={token[:MAX_VALUE_LENGTH]}" for token in rejected]
 
     if metier and family and catalog.family_of_metier(metier) != family:
         ignored.append(f"metier={metier}")
@@ -134,8 +193,86 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
     if department and region and catalog.region_of_department(department) != region:
         ignored.append(f"department={department}")
         department = None
-    state = ViewState(month, metric, region, department, family, metier, poste, lang)
+    state = ViewState(
+        month, metric, region, department, family, metier, poste, lang, change, fragile, plan
+    )
+    state = replace(state, compare=compare)
     return complete_hierarchy(state, catalog), ignored
+
+
+def normalise_plan(value: Any) -> str | None:
+    """A planned number of trainings as text (``None`` for none), or ``None`` if not valid.
+
+    Accepts what a number input or a URL may send: an int, a whole float, or digits.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit() or len(text) > 6:
+            return None
+        value = int(text)
+    if not isinstance(value, int) or not 0 < value <= MAX_PLAN:
+        return None
+    return str(value)
+
+
+def territory_tokens(catalog: Catalog) -> set[str]:
+    """Every territory the comparison accepts: ``FR``, ``R<region>``, a département code."""
+    regions = {REGION_TOKEN_PREFIX + code for code in catalog.regions["code"]}
+    return {FRANCE_TOKEN, *regions, *catalog.departements["code"]}
+
+
+def normalise_compare(value: Any, catalog: Catalog) -> tuple[str | None, list[str]]:
+    """Known territory tokens, first four, without repeats; and the tokens refused.
+
+    ``value`` is the comma-separated text of the URL or the list a multi-select sends.
+    """
+    if value is None:
+        return None, []
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None, ["compare"]
+    allowed = territory_tokens(catalog)
+    kept: list[str] = []
+    rejected: list[str] = []
+    for item in items[:50]:
+        token = item.strip() if isinstance(item, str) else ""
+        if not token:
+            continue
+        if token not in allowed or len(kept) >= MAX_COMPARED:
+            rejected.append(token)
+        elif token not in kept:
+            kept.append(token)
+    return (",".join(kept) or None), rejected
+
+
+def compare_options(catalog: Catalog, france: str, region_prefix: str) -> list[dict[str, str]]:
+    """France, then regions, then départements, as options of the comparison's selector."""
+    options = [{"label": france, "value": FRANCE_TOKEN}]
+    for row in catalog.regions.sort_values("name").itertuples():
+        options.append(
+            {"label": f"{region_prefix} · {row.name}", "value": REGION_TOKEN_PREFIX + row.code}
+        )
+    for row in catalog.departements.itertuples():
+        options.append({"label": f"{row.code} – {row.name}", "value": row.code})
+    return options
+
+
+def token_territory(token: str) -> tuple[str, str]:
+    """Level and code a comparison token stands for."""
+    if token == FRANCE_TOKEN:
+        return "national", "FR"
+    if token.startswith(REGION_TOKEN_PREFIX):
+        return "region", token[len(REGION_TOKEN_PREFIX) :]
+    return "department", token
 
 
 def complete_hierarchy(state: ViewState, catalog: Catalog) -> ViewState:
@@ -159,6 +296,10 @@ class Controls:
     family: Any = None
     metier: Any = None
     poste: Any = None
+    change: Any = None
+    fragile: Any = None
+    plan: Any = None
+    compare: Any = None
 
 
 def _valid(value: Any, allowed: set[str]) -> str | None:
@@ -202,7 +343,33 @@ def resolve_controls(
         if region and region != dep_region:
             region = dep_region
 
-    state = ViewState(month, metric, region, department, family, metier, poste, previous.lang)
+    change = _valid(controls.change, set(CHANGE_PERIODS))
+    fragile = (
+        "exclude" if isinstance(controls.fragile, list) and "exclude" in controls.fragile else None
+    )
+    if trigger == "plan":
+        plan = normalise_plan(controls.plan) if controls.plan not in (None, "") else None
+        if controls.plan not in (None, "", 0) and plan is None:
+            plan = previous.plan  # not a valid number: keep the last good one
+    else:
+        plan = previous.plan
+    compare = normalise_compare(controls.compare, catalog)[0] if trigger == "compare" else None
+    if trigger != "compare":
+        compare = previous.compare
+    state = ViewState(
+        month,
+        metric,
+        region,
+        department,
+        family,
+        metier,
+        poste,
+        previous.lang,
+        change,
+        fragile,
+        plan,
+        compare,
+    )
     return complete_hierarchy(state, catalog)
 
 
@@ -284,6 +451,8 @@ def sync_state(
         return StateSync(toggle_department(before, clicked, catalog))
     if trigger == "reset-selection":
         return StateSync(replace(before, department=None))
+    if trigger == "compare-add":
+        return StateSync(add_compared(before, catalog))
     if lang_request is not None:
         return StateSync(replace(before, lang=lang_request))
     name = {
@@ -294,8 +463,31 @@ def sync_state(
         "filter-family": "family",
         "filter-metier": "metier",
         "filter-poste": "poste",
+        "filter-change": "change",
+        "filter-fragile": "fragile",
+        "sim-plan": "plan",
+        "compare-select": "compare",
     }.get(trigger or "", "")
     return StateSync(resolve_controls(name, controls, before, catalog))
+
+
+def current_token(state: ViewState) -> str:
+    """The comparison token of the territory the view is about."""
+    level, code = state.territory
+    if level == "department":
+        return code
+    if level == "region":
+        return REGION_TOKEN_PREFIX + code
+    return FRANCE_TOKEN
+
+
+def add_compared(state: ViewState, catalog: Catalog) -> ViewState:
+    """Add the selected territory (France when none) to the comparison, if there is room."""
+    token = current_token(state)
+    if token in state.compared or len(state.compared) >= MAX_COMPARED:
+        return state
+    compare, _ = normalise_compare([*state.compared, token], catalog)
+    return replace(state, compare=compare)
 
 
 def clicked_department(click: Any) -> str | None:

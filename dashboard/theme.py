@@ -36,6 +36,19 @@ DIVERGING = [
     [0.8, "#d6604d"],
     [1.0, "#67001f"],
 ]
+# Changes over time (offers, trainings or index): brown for a fall, teal for a rise.
+CHANGE = [
+    [0.0, "#543005"],
+    [0.2, "#bf812d"],
+    [0.4, "#f6e8c3"],
+    [0.5, "#f5f5f5"],
+    [0.6, "#c7eae5"],
+    [0.8, "#35978f"],
+    [1.0, "#003c30"],
+]
+FRAGILE_OPACITY = 0.35  # fragile values are drawn see-through, so they recede…
+FRAGILE_MARK = "#3b4252"  # …and carry a small dark ring
+COMPARE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]  # Okabe–Ito, one per territory
 STATUS_COLORS = {
     "no_trainings": "#5b2a86",  # purple: offers with no training at all (+∞)
     "no_offers": "#1b9e77",  # green: trainings with no offer at all (−∞)

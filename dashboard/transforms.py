@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.changes import fragile_mask
 from dashboard.figures import Bounds, MapGeometry
 from dashboard.state import ViewState
 from data_access.queries import Catalog
@@ -37,6 +38,29 @@ def _feature_bounds(feature: dict[str, Any]) -> Bounds:
     return _ring_bounds(coords)
 
 
+def _ring_centroid(ring: Any) -> tuple[float, float, float]:
+    """Area and centroid of a closed ring (shoelace formula)."""
+    xy = np.asarray(ring, dtype=float)
+    x, y = xy[:, 0], xy[:, 1]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    area = cross.sum() / 2
+    if area == 0:
+        return 0.0, float(x.mean()), float(y.mean())
+    cx = ((x[:-1] + x[1:]) * cross).sum() / (6 * area)
+    cy = ((y[:-1] + y[1:]) * cross).sum() / (6 * area)
+    return abs(float(area)), float(cx), float(cy)
+
+
+def _label_point(feature: dict[str, Any]) -> tuple[float, float]:
+    """Centroid of a feature's largest polygon: where a mark on the département goes."""
+    geometry = feature["geometry"]
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    _, lon, lat = max(_ring_centroid(polygon[0]) for polygon in polygons)
+    return round(lon, 3), round(lat, 3)
+
+
 def _union(bounds: list[Bounds]) -> Bounds:
     return (
         min(b[0] for b in bounds),
@@ -53,11 +77,13 @@ def map_geometry(geojson: dict[str, Any], insets: list[dict[str, Any]], url: str
     its real shape.
     """
     feature_ids: dict[str, list[str]] = {}
+    centers: dict[str, tuple[float, float]] = {}
     all_bounds: list[Bounds] = []
     region_bounds: dict[str, list[Bounds]] = {}
     for feature in geojson["features"]:
         props = feature["properties"]
         feature_ids.setdefault(props["code"], []).append(props["feature_id"])
+        centers[props["feature_id"]] = _label_point(feature)
         bounds = _feature_bounds(feature)
         all_bounds.append(bounds)
         if props.get("inset") != "paris":
@@ -68,6 +94,7 @@ def map_geometry(geojson: dict[str, Any], insets: list[dict[str, Any]], url: str
         bounds=_union(all_bounds),
         region_bounds={k: _union(v) for k, v in region_bounds.items()},
         insets=tuple(insets),
+        centers=centers,
     )
 
 
@@ -206,20 +233,30 @@ def top_postes(
     previous: pd.DataFrame | None,
     job_map: pd.DataFrame,
     n: int = TOP_N,
+    threshold: int = 0,
+    exclude_fragile: bool = False,
 ) -> pd.DataFrame:
     """The ``n`` postes with most offers in the quarter, with their rank change.
 
     ``rank_change`` is positive when a poste climbed; ``is_new`` marks a poste that was outside
     the previous quarter's top ``n`` (or had no offer then). Without a previous quarter, both are
-    empty. Postes with no offer at all are not ranked.
+    empty. Postes with no offer at all are not ranked. ``fragile`` marks quarters with fewer
+    than ``threshold`` offers and trainings; ``exclude_fragile`` leaves them out of both
+    rankings, so ranks and rank changes are among reliable values only.
     """
-    ranked = rank_postes(current, job_map)
+
+    def reliable(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["fragile"] = fragile_mask(out["job_offers"], out["trainings"], threshold)
+        return out[~out["fragile"]] if exclude_fragile else out
+
+    ranked = rank_postes(reliable(current), job_map)
     ranked = ranked[ranked["job_offers"] > 0].head(n).copy()
     ranked["previous_rank"] = pd.NA
     ranked["rank_change"] = pd.NA
     ranked["is_new"] = False
     if previous is not None and not previous.empty:
-        before = rank_postes(previous, job_map)
+        before = rank_postes(reliable(previous), job_map)
         before = before[before["job_offers"] > 0]
         previous_rank = dict(zip(before["code"], before["rank"], strict=True))
         ranked["previous_rank"] = ranked["code"].map(previous_rank).astype("Int64")

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from dash import Patch, html
 
-from dashboard import figures, transforms
+from dashboard import changes, figures, transforms
 from dashboard.figures import MapGeometry, MapView
 from dashboard.i18n import (
     fmt_decimal,
@@ -24,13 +24,16 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.service import Service, frame_to_csv
-from dashboard.state import ViewState
+from dashboard.simulator import Simulation, simulate
+from dashboard.state import ViewState, token_territory
 from data_access.queries import JobFilter
 
 Figure = dict[str, Any]  # a plain Plotly figure: {"data": [...], "layout": {...}}
 
 NUMBER_FORMATTER = {"function": "genscanNumber(params.value, params.context.lang)"}
 INDEX_FORMATTER = {"function": "genscanIndex(params.value, params.context.lang)"}
+CHANGE_FORMATTER = {"function": "genscanPercentChange(params.value, params.context.lang)"}
+CHANGE_INDEX_FORMATTER = {"function": "genscanIndexChange(params.value, params.context.lang)"}
 
 
 def job_filter(state: ViewState) -> JobFilter:
@@ -38,18 +41,53 @@ def job_filter(state: ViewState) -> JobFilter:
 
 
 # -- map ---------------------------------------------------------------------------------------
-def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
-    """Département rows of the month and job filter: the rows of ``/api/v1/indicators``."""
+def indicator_rows(
+    service: Service, state: ViewState, level: str, month: str | None = None
+) -> pd.DataFrame:
+    """Rows of ``/api/v1/indicators`` for the view's job filter at one territory level."""
     query = service.validate_indicators(
-        state.month, "department", None, state.family, state.metier, state.poste
+        month or state.month, level, None, state.family, state.metier, state.poste
     )
     return service.indicators(query)
+
+
+def earlier_month(service: Service, state: ViewState, period: int) -> str | None:
+    """The month ``period`` months before the view's, if it has been imported."""
+    month = changes.shift_month(state.month, period)
+    return month if month in service.status().months else None
+
+
+def compared_rows(service: Service, state: ViewState, level: str, period: int) -> pd.DataFrame:
+    """Indicator rows of the view's month with their change over ``period`` months."""
+    current = indicator_rows(service, state, level)
+    earlier = earlier_month(service, state, period)
+    previous = indicator_rows(service, state, level, earlier) if earlier else None
+    return changes.compare_frames(current, previous, service.settings.fragile_threshold)
+
+
+def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
+    """Département rows of the month and job filter (the rows of ``/api/v1/indicators``), with
+    the changes when the map shows changes."""
+    if state.change:
+        return compared_rows(service, state, "department", int(state.change))
+    return indicator_rows(service, state, "department")
+
+
+def map_view(state: ViewState, threshold: int) -> MapView:
+    period = int(state.change) if state.change else None
+    earlier = changes.shift_month(state.month, period) if period else None
+    return MapView(
+        state.metric, state.lang, state.region, state.department, period, earlier, threshold
+    )
 
 
 def map_signature(state: ViewState) -> dict[str, str | None]:
     """What the map drawn in the browser shows, kept beside it to decide what to resend."""
     return {
-        "structure": f"{state.lang}:{state.metric}",
+        # The hover text names the month compared with, so in change mode the month is part
+        # of the structure.
+        "structure": f"{state.lang}:{state.metric}"
+        + (f":{state.change}:{state.month}" if state.change else ""),
         "region": state.region,
         "department": state.department,
     }
@@ -72,7 +110,7 @@ def render_map(
     """The map for ``state``: a whole figure the first time (or when language or indicator
     change), otherwise a ``Patch`` with only the values that changed (a few kilobytes)."""
     rows = transforms.with_regions(map_rows(service, state), service.catalog())
-    view = MapView(state.metric, state.lang, state.region, state.department)
+    view = map_view(state, service.settings.fragile_threshold)
     signature = map_signature(state)
     if not isinstance(previous, dict) or previous.get("structure") != signature["structure"]:
         return figures.build_map_figure(rows, geometry, view), signature
@@ -93,24 +131,40 @@ def render_map_table(
     """The map's figures as table rows: the accessible alternative to the map."""
     rows = transforms.with_regions(map_rows(service, state), service.catalog())
     table = rows if state.region is None else rows[rows["region_code"] == state.region]
-    return table_records(table, state.lang), map_table_columns(state.lang)
+    threshold = service.settings.fragile_threshold
+    change_column = changes.CHANGE_COLUMN[state.metric] if state.change else None
+    return (
+        table_records(table, state.lang, threshold, change_column),
+        map_table_columns(state.lang, state.metric if state.change else None),
+    )
 
 
-def table_records(rows: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+def table_records(
+    rows: pd.DataFrame, lang: str, threshold: int, change_column: str | None = None
+) -> list[dict[str, Any]]:
+    if "fragile" in rows:
+        fragile = rows["fragile"].to_numpy(dtype=bool)
+    else:
+        fragile = changes.fragile_mask(rows["job_offers"], rows["trainings"], threshold)
     records = []
-    for row in rows.itertuples():
-        records.append(
-            {
-                "code": row.code,
-                "name": row.name,
-                "job_offers": None if pd.isna(row.job_offers) else int(row.job_offers),
-                "trainings": None if pd.isna(row.trainings) else int(row.trainings),
-                "tension_index": None
-                if pd.isna(row.tension_index)
-                else round(float(row.tension_index), 4),
-                "status": status_label(row.tension_status, lang),
-            }
-        )
+    for row, weak in zip(rows.itertuples(), fragile, strict=True):
+        record = {
+            "code": row.code,
+            "name": row.name,
+            "job_offers": None if pd.isna(row.job_offers) else int(row.job_offers),
+            "trainings": None if pd.isna(row.trainings) else int(row.trainings),
+            "tension_index": None
+            if pd.isna(row.tension_index)
+            else round(float(row.tension_index), 4),
+            "status": status_label(row.tension_status, lang),
+            "reliability": t("fragile_label", lang)
+            if weak and row.tension_status != "no_data"
+            else "",
+        }
+        if change_column is not None:
+            value = getattr(row, change_column)
+            record["change"] = None if pd.isna(value) else round(float(value), 4)
+        records.append(record)
     return records
 
 
@@ -123,15 +177,24 @@ def _numeric_column(field: str, header: str, formatter: dict[str, str]) -> dict[
     }
 
 
-def map_table_columns(lang: str) -> list[dict[str, Any]]:
-    return [
+def map_table_columns(lang: str, change_metric: str | None = None) -> list[dict[str, Any]]:
+    columns = [
         {"field": "code", "headerName": t("col_code", lang), "maxWidth": 100},
         {"field": "name", "headerName": t("department", lang), "minWidth": 160},
         _numeric_column("job_offers", t("col_offers", lang), NUMBER_FORMATTER),
         _numeric_column("trainings", t("col_trainings", lang), NUMBER_FORMATTER),
         {**_numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER), "sort": "desc"},
         {"field": "status", "headerName": t("col_status", lang), "minWidth": 170},
+        {"field": "reliability", "headerName": t("col_reliability", lang), "minWidth": 130},
     ]
+    if change_metric is not None:
+        formatter = CHANGE_INDEX_FORMATTER if change_metric == "tension" else CHANGE_FORMATTER
+        title = {
+            "job_offers": "change_offers_title",
+            "trainings": "change_trainings_title",
+        }.get(change_metric, "change_index_title")
+        columns.insert(5, _numeric_column("change", t(title, lang), formatter))
+    return columns
 
 
 # -- key figures and trend ---------------------------------------------------------------------
@@ -253,7 +316,11 @@ def render_top_jobs(
         if previous_months
         else None
     )
-    ranked = transforms.top_postes(current, previous, jm)
+    threshold = service.settings.fragile_threshold
+    exclude = state.fragile == "exclude"
+    ranked = transforms.top_postes(
+        current, previous, jm, threshold=threshold, exclude_fragile=exclude
+    )
     rows = [
         {
             "rank": int(r.rank),
@@ -268,6 +335,7 @@ def render_top_jobs(
             "trainings": int(r.trainings),
             "tension_index": None if pd.isna(r.tension_index) else round(float(r.tension_index), 4),
             "status": status_label(r.tension_status, lang),
+            "reliability": t("fragile_label", lang) if r.fragile else "",
         }
         for r in ranked.itertuples()
     ]
@@ -280,6 +348,8 @@ def render_top_jobs(
     previous_text = t("quarter", lang, q=prev_quarter, year=prev_year)
     key = "top_caption" if previous_months else "top_caption_first"
     caption = t(key, lang, territory=territory, quarter=quarter_text, previous=previous_text)
+    if exclude:
+        caption += " " + t("fragile_excluded_note", lang, threshold=threshold)
     return rows, top_jobs_columns(lang), caption
 
 
@@ -303,6 +373,7 @@ def top_jobs_columns(lang: str) -> list[dict[str, Any]]:
         _numeric_column("trainings", t("col_trainings_quarter", lang), NUMBER_FORMATTER),
         _numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER),
         {"field": "status", "headerName": t("col_status", lang), "minWidth": 150},
+        {"field": "reliability", "headerName": t("col_reliability", lang), "minWidth": 130},
     ]
 
 
@@ -397,3 +468,172 @@ def csv_download(service: Service, state: ViewState) -> tuple[str, str]:
     name_parts = ["genscan", state.month, state.region or "FR"]
     name_parts += [p for p in (state.family, state.metier, state.poste) if p]
     return frame_to_csv(rows, context), "-".join(name_parts) + ".csv"
+
+
+# -- what changed ------------------------------------------------------------------------------
+def summary_period(state: ViewState) -> int:
+    """The summary speaks of the map's period when it shows changes, of a year otherwise."""
+    return int(state.change) if state.change else 12
+
+
+def render_changes(service: Service, state: ViewState, period: int | None = None) -> list[str]:
+    """Sentences on what changed for the selection, from the figures only."""
+    lang = state.lang
+    period = period or summary_period(state)
+    catalog = service.catalog()
+    threshold = service.settings.fragile_threshold
+    facts = changes.change_facts(territory_series(service, state), state.month, period, threshold)
+    territory = transforms.territory_name(state, catalog, t("national", lang))
+    sentences = changes.summary_sentences(
+        facts, territory, transforms.scope_label(state, catalog), lang
+    )
+    level, code = state.territory
+    if level != "department" and facts.offers_before is not None:
+        child = "department" if level == "region" else "region"
+        compared = compared_rows(service, state, child, period)
+        within = None
+        if level == "region":
+            deps = catalog.departements
+            within = set(deps.loc[deps["region_code"] == code, "code"])
+        key = "sum_level_departments" if child == "department" else "sum_level_regions"
+        mover = changes.mover_sentence(
+            changes.biggest_mover(compared, "offers_change", within), key, lang
+        )
+        if mover:
+            sentences.append(mover)
+    return sentences
+
+
+# -- simulator ---------------------------------------------------------------------------------
+def simulation_for(service: Service, state: ViewState) -> Simulation | None:
+    """The simulation the view asks for, or ``None`` until a poste and a territory are chosen."""
+    level, code = state.territory
+    if not state.poste or level == "national":
+        return None
+    rows = indicator_rows(service, state, level)
+    national = indicator_rows(service, state, "national").iloc[0]
+    return simulate(
+        rows,
+        code,
+        state.planned,
+        service.i0(),
+        (_int_or_none(national["job_offers"]), _int_or_none(national["trainings"])),
+        service.settings.fragile_threshold,
+        state.fragile == "exclude",
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Figure]:
+    """Before and after, in a table and a chart; an instruction until the view allows it."""
+    lang = state.lang
+    simulation = simulation_for(service, state)
+    if simulation is None:
+        return [html.P(t("sim_need_choice", lang), className="hint")], figures.empty_figure(
+            t("sim_need_choice_short", lang)
+        )
+    catalog = service.catalog()
+    level = state.territory[0]
+    level_name = t("sum_level_departments" if level == "department" else "sum_level_regions", lang)
+    poste = transforms.scope_label(state, catalog) or ""
+    context = t(
+        "sim_context",
+        lang,
+        territory=simulation.name,
+        poste=poste,
+        month=month_label(state.month, lang),
+    )
+    before, after = simulation.before, simulation.after
+
+    def index_text(index: float | None, status: str) -> str:
+        return fmt_decimal(index, lang) if index is not None else status_label(status, lang)
+
+    def rank_text(position: Any) -> str:
+        if position.rank is None:
+            excluded = position.fragile and state.fragile == "exclude"
+            return t("sim_rank_excluded" if excluded else "sim_rank_none", lang)
+        key = "sim_rank_first" if position.rank == 1 else "sim_rank_value"
+        return t(key, lang, rank=position.rank)
+
+    after_title = t("sim_after", lang, plan=fmt_int(simulation.plan, lang))
+    rows = [
+        (t("sim_trainings", lang), fmt_int(before.trainings, lang), fmt_int(after.trainings, lang)),
+        (
+            t("sim_index", lang),
+            index_text(before.index, before.status),
+            index_text(after.index, after.status),
+        ),
+        (
+            t("sim_rank", lang, count=after.ranked, level=level_name),
+            rank_text(before),
+            rank_text(after),
+        ),
+    ]
+    table = html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(t("sim_col_what", lang), scope="col"),
+                        html.Th(t("sim_before", lang), scope="col"),
+                        html.Th(after_title, scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [html.Th(label, scope="row"), html.Td(one), html.Td(two)],
+                        **{"data-row": str(position)},
+                    )
+                    for position, (label, one, two) in enumerate(rows)
+                ]
+            ),
+        ],
+        className="sim-table",
+    )
+    national = t(
+        "sim_national_line",
+        lang,
+        before=index_text(simulation.national_before, simulation.national_status_before),
+        after=index_text(simulation.national_after, simulation.national_status_after),
+    )
+    children: list[Any] = [html.P(context, className="sim-context"), table, html.P(national)]
+    if before.fragile or after.fragile:
+        children.append(
+            html.P(
+                t("fragile_hover_sim", lang, threshold=service.settings.fragile_threshold),
+                className="hint fragile-note",
+            )
+        )
+    children.append(html.P(t("sim_rank_note", lang), className="hint"))
+    figure = figures.build_simulation_figure(simulation, level_name, lang)
+    return children, figure
+
+
+# -- comparison --------------------------------------------------------------------------------
+def render_compare(service: Service, state: ViewState) -> Figure:
+    """Offers, trainings and index of up to four territories over time, for the job filter."""
+    lang = state.lang
+    if len(state.compared) < 2:
+        return figures.empty_figure(t("compare_need_two", lang))
+    catalog = service.catalog()
+    series = []
+    for token in state.compared:
+        level, code = token_territory(token)
+        name = territory_label(level, code, catalog, lang)
+        series.append((name, service.trend(level, code, job_filter(state))))
+    return figures.build_compare_figure(series, lang, state.month)
+
+
+def territory_label(level: str, code: str, catalog: Any, lang: str) -> str:
+    if level == "national":
+        return t("national", lang)
+    if level == "region":
+        regions = catalog.regions
+        return str(regions.loc[regions["code"] == code, "name"].iloc[0])
+    deps = catalog.departements
+    return f"{deps.loc[deps['code'] == code, 'name'].iloc[0]} ({code})"

@@ -62,7 +62,20 @@ def _recorded() -> list[dict[str, Any]]:
 
 
 RECORDED = _recorded()
-STATE_CHANGE, ON_MAP, ON_TABLE, ON_TREND, ON_BREAKDOWNS, ON_TOP_JOBS = RECORDED
+
+
+def _recorded_for(output_prefix: str) -> dict[str, Any]:
+    return next(body for body in RECORDED if body["output"].startswith(output_prefix))
+
+
+STATE_CHANGE = _recorded_for("..state.data")
+ON_MAP = _recorded_for("..map.figure")
+ON_TABLE = _recorded_for("..map-table.")
+ON_TREND = _recorded_for("..key-figures.")
+ON_BREAKDOWNS = _recorded_for("..breakdown.figure")
+ON_TOP_JOBS = _recorded_for("..top-jobs.")
+ON_TOOLS = _recorded_for("..sim-result.")
+CONTENT_CALLBACKS = (ON_MAP, ON_TABLE, ON_TREND, ON_BREAKDOWNS, ON_TOP_JOBS, ON_TOOLS)
 VIEW = ON_MAP["inputs"][0]["value"]
 HEALTH = health_request()
 DOWNLOAD = {
@@ -72,19 +85,29 @@ DOWNLOAD = {
     "changedPropIds": ["download-csv-button.n_clicks"],
     "state": [{"id": "state", "property": "data", "value": VIEW}],
 }
-STATE_INPUT = {  # position of each filter input in the state-change callback
-    "search": 0,
-    "month": 1,
-    "metric": 2,
-    "region": 3,
-    "department": 4,
-    "family": 5,
-    "metier": 6,
-    "poste": 7,
-    "click": 8,
-    "reset": 9,
-    "data-version": 12,
+STATE_INPUT_IDS = {  # each input of the state-change callback, by a short name
+    "search": "url.search",
+    "month": "filter-month.value",
+    "metric": "filter-metric.value",
+    "region": "filter-region.value",
+    "department": "filter-department.value",
+    "family": "filter-family.value",
+    "metier": "filter-metier.value",
+    "poste": "filter-poste.value",
+    "change": "filter-change.value",
+    "fragile": "filter-fragile.value",
+    "plan": "sim-plan.value",
+    "compare": "compare-select.value",
+    "click": "map.clickData",
+    "reset": "reset-selection.n_clicks",
+    "compare-add": "compare-add.n_clicks",
+    "data-version": "data-version.data",
 }
+_POSITIONS = {f"{i['id']}.{i['property']}": n for n, i in enumerate(STATE_CHANGE["inputs"])}
+STATE_INPUT = {name: _POSITIONS[prop] for name, prop in STATE_INPUT_IDS.items()}
+STORED_STATE = next(n for n, s in enumerate(STATE_CHANGE["state"]) if s["id"] == "state")
+STORED_TOOLS = next(n for n, s in enumerate(STATE_CHANGE["state"]) if s["id"] == "tools")
+STORED_PATH = next(n for n, s in enumerate(STATE_CHANGE["state"]) if s["property"] == "pathname")
 
 
 def edited(template: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -107,7 +130,20 @@ def control(name: str, value: Any, trigger: str | None = None) -> dict[str, Any]
 
 
 def previous_state(value: Any) -> dict[str, Any]:
-    return edited(STATE_CHANGE, lambda body: body["state"][0].__setitem__("value", value))
+    return edited(
+        STATE_CHANGE, lambda body: body["state"][STORED_STATE].__setitem__("value", value)
+    )
+
+
+def previous_tools(value: Any) -> dict[str, Any]:
+    return edited(
+        STATE_CHANGE, lambda body: body["state"][STORED_TOOLS].__setitem__("value", value)
+    )
+
+
+def tools_input(value: Any) -> dict[str, Any]:
+    """The tools callback fed a forged ``tools`` store."""
+    return edited(ON_TOOLS, lambda body: body["inputs"][1].__setitem__("value", value))
 
 
 def view_input(template: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -181,6 +217,30 @@ CALLBACK_CASES: dict[str, Forged] = {
     "state-bad-metric": Forged(previous_state({**VIEW, "metric": "salary"})),
     "state-sql-month": Forged(previous_state({**VIEW, "month": SQL[0]})),
     "state-dict-region": Forged(previous_state({**VIEW, "region": {"code": "11"}})),
+    # The decision tools' inputs and store.
+    "plan-negative": Forged(control("plan", -5, trigger="plan")),
+    "plan-huge": Forged(control("plan", 10**300, trigger="plan")),
+    "plan-nan-string": Forged(control("plan", "NaN", trigger="plan")),
+    "plan-dict": Forged(control("plan", {"$gt": 0}, trigger="plan")),
+    "compare-sql": Forged(control("compare", [SQL[0], SQL[1]], trigger="compare")),
+    "compare-100k": Forged(control("compare", ["75"] * 100_000, trigger="compare")),
+    "compare-string": Forged(control("compare", "FR,R53", trigger="compare")),
+    "change-sql": Forged(control("change", SQL[2], trigger="change")),
+    "fragile-dict": Forged(control("fragile", {"exclude": True}, trigger="fragile")),
+    "compare-add-string": Forged(control("compare-add", SQL[0], trigger="compare-add")),
+    "tools-store-extra": Forged(previous_tools({"plan": "5", "evil": 1})),
+    "tools-store-list": Forged(previous_tools(["5"])),
+    "tools-plan-sql": Forged(tools_input({"plan": SQL[0], "compare": None})),
+    "tools-compare-unknown": Forged(tools_input({"plan": None, "compare": "FR,XX,R99"})),
+    "tools-compare-five": Forged(tools_input({"plan": None, "compare": "FR,R53,35,29,56"})),
+    "tools-plan-huge": Forged(tools_input({"plan": "9" * 90, "compare": None})),
+    "state-bad-change": Forged(previous_state({**VIEW, "change": "7"})),
+    "report-path-sql": Forged(
+        edited(
+            STATE_CHANGE,
+            lambda b: b["state"][STORED_PATH].__setitem__("value", "/report' OR 1=1"),
+        )
+    ),
     # Map clicks pointing at odd locations.
     "click-sql-location": Forged(click({"points": [{"location": SQL[0]}]})),
     "click-traversal": Forged(click({"points": [{"location": "../../etc/passwd"}]})),
@@ -376,9 +436,11 @@ def test_forged_store_is_refused_by_every_content_callback(
     app_and_catalog: tuple[FlaskClient, Catalog],
 ) -> None:
     client, _ = app_and_catalog
-    for template in (ON_MAP, ON_TABLE, ON_TREND, ON_BREAKDOWNS, ON_TOP_JOBS):
+    for template in CONTENT_CALLBACKS:
         response = client.post(UPDATE, json=view_input(template, metric="salary"))
         assert response.status_code == 204
+    for tools in ({"plan": "-1", "compare": None}, {"plan": None, "compare": "FR,R53,35,29,56"}):
+        assert client.post(UPDATE, json=tools_input(tools)).status_code == 204
 
 
 def test_forged_previous_state_falls_back_to_the_url(

@@ -41,7 +41,10 @@ INPUT_VALUES: dict[tuple[str, str], Any] = {
     ("data-version", "data"): 1,
     ("download-csv-button", "n_clicks"): 1,
     ("retry-interval", "n_intervals"): 1,
+    ("tools", "data"): {"plan": "5", "compare": "FR,R93,13"},
+    ("url", "pathname"): "/",
 }
+REPORT_VALUES = {("url", "pathname"): "/report", ("url", "search"): "?department=13&lang=en"}
 READ_ROUTES = [
     "/api/v1/months",
     "/api/v1/cartography",
@@ -113,11 +116,12 @@ def callback_bodies(callback_map: dict[str, Any]) -> Iterator[tuple[str, dict[st
         else:
             outputs = dict(zip(("id", "property"), output.split(".", 1), strict=True))
 
-        def values(items: list[dict[str, str]]) -> list[dict[str, Any]]:
-            return [
-                {**item, "value": INPUT_VALUES.get((item["id"], item["property"]))}
-                for item in items
-            ]
+        known = {**INPUT_VALUES, **(REPORT_VALUES if "report-content" in output else {})}
+
+        def values(
+            items: list[dict[str, str]], known: dict[tuple[str, str], Any] = known
+        ) -> list[dict[str, Any]]:
+            return [{**item, "value": known.get((item["id"], item["property"]))} for item in items]
 
         inputs = values(spec["inputs"])
         first = f"{inputs[0]['id']}.{inputs[0]['property']}"
@@ -161,7 +165,7 @@ def test_app_runs_with_a_read_only_role(read_only_url: str, postgres_url: str) -
         assert "db-error" not in outputs or outputs["db-error"] == {}, output
         assert outputs.get("db-alert", {}).get("hidden", True) is True, output
         called += 1
-    assert called == 10
+    assert called == 12
 
     recorded = json.loads((REPO_ROOT / "bench/payloads/filter_change.json").read_text())
     for body in recorded:

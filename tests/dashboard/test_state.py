@@ -8,10 +8,14 @@ from dashboard.state import (
     Controls,
     ViewState,
     clicked_department,
+    complete_hierarchy,
     metier_options,
+    normalise_compare,
+    normalise_plan,
     parse_query,
     poste_options,
     resolve_controls,
+    store_state,
     sync_state,
     toggle_department,
 )
@@ -131,3 +135,74 @@ def test_cascade_options_follow_the_parent_choice(catalog: Catalog) -> None:
     postes = {o["value"] for o in poste_options(catalog, "DATA", "blockchain")}
     assert postes == {"developpeur-blockchain", "technicien-blockchain"}
     assert len(poste_options(catalog, None, None)) == 107
+
+
+def test_decision_tool_parameters_round_trip_through_the_url(catalog: Catalog) -> None:
+    state = ViewState(
+        "2022-11",
+        region="84",
+        poste="developpeur-blockchain",
+        change="12",
+        fragile="exclude",
+        plan="25",
+        compare="FR,R84,69",
+    )
+    query = state.to_query()
+    assert "compare=FR,R84,69" in query  # commas stay readable in a shared link
+    parsed, ignored = parse_query(query, catalog)
+    assert parsed == complete_hierarchy(state, catalog)
+    assert ignored == []
+
+
+def test_invalid_tool_parameters_are_dropped_and_reported(catalog: Catalog) -> None:
+    query = "?change=6&fragile=hide&plan=-3&compare=FR,R99,69,69,XX"
+    state, ignored = parse_query(query, catalog)
+    assert (state.change, state.fragile, state.plan) == (None, None, None)
+    assert state.compare == "FR,69"
+    assert set(ignored) == {"change=6", "fragile=hide", "plan=-3", "compare=R99", "compare=XX"}
+
+
+def test_comparison_keeps_at_most_four_territories(catalog: Catalog) -> None:
+    compare, rejected = normalise_compare("FR,R84,69,35,01", catalog)
+    assert compare == "FR,R84,69,35"
+    assert rejected == ["01"]
+    assert normalise_compare(["69", 12, None], catalog) == ("69", [])
+    assert normalise_compare({"a": 1}, catalog) == (None, ["compare"])
+
+
+def test_planned_trainings_accept_only_whole_numbers_in_range() -> None:
+    assert normalise_plan(12) == "12"
+    assert normalise_plan(12.0) == "12"
+    assert normalise_plan("007") == "7"
+    for bad in (0, -1, 1.5, "1e3", "", True, 10_001, "x" * 50, [3]):
+        assert normalise_plan(bad) is None
+
+
+def test_typing_a_bad_plan_keeps_the_last_good_one(catalog: Catalog) -> None:
+    previous = ViewState("2022-10", plan="10")
+    kept = resolve_controls("plan", Controls(plan=-5), previous, catalog)
+    assert kept.plan == "10"
+    cleared = resolve_controls("plan", Controls(plan=None), previous, catalog)
+    assert cleared.plan is None
+    other = resolve_controls("month", Controls(month="2022-11", plan=99), previous, catalog)
+    assert other.plan == "10"  # only the plan input changes the plan
+
+
+def test_add_the_selection_to_the_comparison(catalog: Catalog) -> None:
+    previous = {**ViewState("2022-10", region="84").to_store(), "compare": "FR"}
+    added = sync_state("compare-add", None, Controls(), None, previous, catalog).state
+    assert added.compare == "FR,R84"
+    again = sync_state(
+        "compare-add", None, Controls(), None, {**previous, "compare": "FR,R84"}, catalog
+    )
+    assert again.state.compare == "FR,R84"
+
+
+def test_stores_split_main_view_and_tools(catalog: Catalog) -> None:
+    state = ViewState("2022-10", region="84", plan="5", compare="FR,R84")
+    assert "plan" not in state.to_store()
+    assert state.tools_store() == {"plan": "5", "compare": "FR,R84"}
+    restored = store_state(state.to_store(), catalog, state.tools_store())
+    assert restored == state
+    assert store_state(state.to_store(), catalog, {"plan": "5", "evil": 1}) is None
+    assert store_state({**state.to_store(), "change": "7"}, catalog) is None

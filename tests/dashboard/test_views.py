@@ -17,6 +17,7 @@ from dashboard.state import ViewState
 from data_access.queries import Catalog
 from data_access.settings import Settings
 from geodata import GEOJSON_PATH
+from tests.fixtures import expected_cell
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def test_month_change_sends_only_new_values(service: Service, catalog: Catalog, 
     operations = patch.to_plotly_json()["operations"]
     paths = {tuple(op["location"]) for op in operations}
     assert ("data", 0, "z") in paths
-    assert not any("opacity" in path or path[0] == "layout" for path in paths)
+    assert ("data", 0, "marker", "opacity") in paths  # fragility follows the figures
+    assert not any(path[0] == "layout" or "line" in path for path in paths)
     size = len(json.dumps(patch.to_plotly_json()))
     assert size < 5000
     # A full figure carrying its geometry inline, as a naive map callback would send it.
@@ -129,3 +131,123 @@ def test_selection_summary_names_month_territory_and_job(service: Service, catal
     assert views.selection_summary(service, state) == (
         "Sélection : novembre 2022 · Corse-du-Sud · Data analyst"
     )
+
+
+# -- decision tools ----------------------------------------------------------------------------
+def test_change_map_colours_by_the_change_since_the_earlier_month(service, catalog, geometry):
+    state = ViewState(catalog.months[1], "job_offers", poste="developpeur-blockchain", change="1")
+    rows = views.map_rows(service, state).set_index("code")
+    job_map = list(catalog.job_map["poste_code"])
+    j = job_map.index("developpeur-blockchain")
+    for i, code in enumerate(catalog.departements["code"]):
+        now, _ = expected_cell(i, j, 1)
+        before, _ = expected_cell(i, j, 0)
+        expected = (now - before) / before if before else None
+        value = rows.loc[code, "offers_change"]
+        assert (value != value) if expected is None else value == pytest.approx(expected)
+    figure, signature = views.render_map(service, geometry, state)
+    assert signature["structure"] == f"fr:job_offers:1:{state.month}"
+    built = go.Figure(figure)
+    assert "Évolution depuis octobre 2022" in built.data[0].hovertemplate
+    assert built.data[1].marker.colorbar.title.text.startswith("Évolution des offres")
+
+
+def test_fragile_values_are_see_through_and_named(service, catalog, geometry):
+    # Fixture cells hold at most 10 offers and 4 trainings: a single poste is always fragile.
+    state = ViewState(catalog.months[0], "tension", poste="developpeur-blockchain")
+    figure, _ = views.render_map(service, geometry, state)
+    built = go.Figure(figure)
+    opacities = set(built.data[0].marker.opacity)
+    assert opacities <= {0.35, 1.0}
+    assert 0.35 in opacities
+    notes = {row[2] for row in built.data[0].customdata}
+    assert "⚠ Valeur fragile (moins de 20)" in notes
+    assert any(trace.name and trace.name.startswith("Valeur fragile") for trace in built.data)
+    rows, _ = views.render_map_table(service, state)
+    assert {r["reliability"] for r in rows if r["status"] != "Pas de données"} == {"Valeur fragile"}
+    whole, _ = views.render_map(service, geometry, ViewState(catalog.months[0]))
+    assert set(go.Figure(whole).data[0].marker.opacity) == {1.0}
+
+
+def test_top_jobs_can_leave_fragile_values_out(service, catalog) -> None:
+    base = ViewState(catalog.months[-1])
+    totals = service.breakdown((base.month,), "national", "FR", "poste")
+    sums = sorted((totals["job_offers"] + totals["trainings"]).astype(int), reverse=True)
+    service.settings = Settings(
+        database_url=service.settings.database_url, fragile_threshold=sums[10]
+    )
+    kept, _, _ = views.render_top_jobs(service, base)
+    left_out, _, caption = views.render_top_jobs(
+        service, ViewState(catalog.months[-1], fragile="exclude")
+    )
+    assert any(r["reliability"] == "Valeur fragile" for r in kept)
+    assert left_out
+    assert all(r["reliability"] == "" for r in left_out)
+    assert [r["rank"] for r in left_out] == list(range(1, len(left_out) + 1))
+    assert "exclues" in caption
+
+
+def test_simulator_adds_the_planned_trainings_to_one_territory(service, catalog) -> None:
+    poste = "developpeur-blockchain"
+    state = ViewState(catalog.months[0], department="35", poste=poste, plan="10")
+    simulation = views.simulation_for(service, state)
+    j = list(catalog.job_map["poste_code"]).index(poste)
+    i = list(catalog.departements["code"]).index("35")
+    offers, trainings = expected_cell(i, j, 0)
+    assert (simulation.before.job_offers, simulation.before.trainings) == (offers, trainings)
+    assert simulation.after.trainings == trainings + 10
+    assert simulation.after.ranked == simulation.before.ranked
+    children, figure = views.render_simulator(service, state)
+    text = json.dumps([c.to_plotly_json() for c in children], default=str, ensure_ascii=False)
+    assert "Avec 10 formation(s) de plus" in text
+    assert "Rang parmi les" in text
+    assert len(go.Figure(figure).data) >= 2
+
+
+def test_simulator_asks_for_a_poste_and_a_territory(service, catalog) -> None:
+    children, figure = views.render_simulator(service, ViewState(catalog.months[0], region="53"))
+    assert "Choisissez un poste" in children[0].children
+    assert figure["data"] == []
+
+
+def test_comparison_draws_each_territory_from_its_trend(service, catalog) -> None:
+    state = ViewState(catalog.months[0], family="DATA", compare="FR,R53,35", lang="en")
+    figure = go.Figure(views.render_compare(service, state))
+    offers = [trace for trace in figure.data if trace.yaxis == "y"]
+    assert [trace.name for trace in offers] == ["France", "Bretagne", "Ille-et-Vilaine (35)"]
+    job_filter = views.job_filter(state)
+    trend = service.trend("region", "53", job_filter)
+    assert list(offers[1].y) == [int(v) for v in trend["job_offers"]]
+    lonely = views.render_compare(service, ViewState(catalog.months[0], compare="FR", lang="en"))
+    assert "at least two" in lonely["layout"]["annotations"][0]["text"]
+
+
+def test_what_changed_states_the_national_change_over_a_month(service, catalog) -> None:
+    state = ViewState(catalog.months[1], change="1", lang="en")
+    sentences = views.render_changes(service, state)
+    trend = views.territory_series(service, state).set_index("month")
+    before = int(trend.loc[catalog.months[0], "job_offers"])
+    now = int(trend.loc[catalog.months[1], "job_offers"])
+    assert sentences[0].startswith("France, all digital jobs, over a month")
+    assert f"({before:,} → {now:,})" in sentences[0]
+    assert any(s.startswith("Largest rise in offers among the regions") for s in sentences[1:])
+
+
+def test_report_gathers_the_territory_figures(service, catalog, geometry) -> None:
+    from dashboard.report import render_report
+
+    state = ViewState(catalog.months[-1], department="35", lang="en")
+    content = render_report(service, geometry, state, {})
+    text = json.dumps([c.to_plotly_json() for c in content], default=str, ensure_ascii=False)
+    for expected in (
+        "Territory report — Ille-et-Vilaine",
+        "Key figures",
+        "What changed over a year",
+        "Postes in highest tension",
+        "Sources and method",
+        "IGN",
+    ):
+        assert expected in text
+    graphs = [block.children[1] for block in content[1:] if hasattr(block.children[1], "figure")]
+    assert len(graphs) == 2
+    assert all(g.config["staticPlot"] for g in graphs)
