@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard import figures, ids, report, views
-from dashboard.i18n import month_label, normalise_lang, t
+from dashboard.i18n import fmt_int, month_label, normalise_lang, t
 from dashboard.layout import (
     TEXT_KEYS,
     StaticDeps,
@@ -25,6 +25,7 @@ from dashboard.layout import (
     metric_options,
 )
 from dashboard.state import (
+    MAX_PLAN,
     Controls,
     ViewState,
     clicked_department,
@@ -33,6 +34,7 @@ from dashboard.state import (
     family_options,
     metier_options,
     parse_query,
+    plan_refused,
     poste_options,
     region_options,
     store_state,
@@ -170,6 +172,8 @@ def register(app: Dash, deps: StaticDeps) -> None:
         notice = (
             t("notice_ignored", lang, detail=", ".join(result.ignored)) if result.ignored else ""
         )
+        if trigger == ids.SIM_PLAN and plan_refused(controls.plan):
+            notice = t("sim_invalid_plan", lang, max=fmt_int(MAX_PLAN, lang))
         values = (
             state.month,
             state.metric,
@@ -205,7 +209,7 @@ def register(app: Dash, deps: StaticDeps) -> None:
             else no_update,
             deps.report_path + state.to_query(),
             notice,
-            not result.ignored,
+            not notice,
         )
 
     @app.callback(

@@ -391,8 +391,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "report_subtitle": ("{territory} · {scope} · {month}", "{territory} · {scope} · {month}"),
     "report_map_title": ("Carte", "Map"),
     "report_top_title": (
-        "Postes les plus en tension ({quarter})",
-        "Postes in highest tension ({quarter})",
+        "Postes les plus demandés ({quarter})",
+        "Most demanded postes ({quarter})",
     ),
     "report_summary_title": ("Ce qui a changé en un an", "What changed over a year"),
     "report_sources_title": ("Sources et méthode", "Sources and method"),

@@ -282,12 +282,12 @@ def _simulator_card() -> html.Section:
                     id=ids.text_id("sim_planned"),
                     htmlFor=ids.SIM_PLAN,
                 ),
+                # No min, max or step: the browser would send an out-of-range entry as empty,
+                # indistinguishable from a cleared box. The server checks the number and says
+                # what is wrong.
                 dcc.Input(
                     id=ids.SIM_PLAN,
                     type="number",
-                    min=0,
-                    max=10_000,
-                    step=1,
                     value=None,
                     debounce=0.4,
                     inputMode="numeric",

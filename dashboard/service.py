@@ -61,6 +61,10 @@ class Service:
         self.repository = repository
         self.cache = cache
         self.settings = settings
+        # The catalog and the status of the current data version, kept in this process: every
+        # callback needs them, and unpickling them from the shared cache each time cost more
+        # than the rest of a callback. Keyed on the version, so an import replaces them.
+        self._latest: dict[str, tuple[int, Any]] = {}
 
     # -- caching -----------------------------------------------------------------------------
     def data_version(self) -> int:
@@ -87,31 +91,43 @@ class Service:
             self.cache.set(full_key, value)
         return value
 
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """A value derived from the figures, cached for the current data version."""
+        return self._cached(key, compute)
+
+    def _latest_of(self, key: str, version: int, compute: Callable[[], T]) -> T:
+        known = self._latest.get(key)
+        if known is not None and known[0] == version:
+            return known[1]
+        value = self._cached(key, compute, version)
+        self._latest[key] = (version, value)
+        return value
+
     # -- catalog -----------------------------------------------------------------------------
     def catalog(self, version: int | None = None) -> Catalog:
-        return self._cached("catalog", self.repository.catalog, version)
+        version = self.data_version() if version is None else version
+        return self._latest_of("catalog", version, self.repository.catalog)
 
     def status(self) -> DataStatus:
         version = self.data_version()
+        return self._latest_of("status", version, lambda: self._compute_status(version))
 
-        def compute() -> DataStatus:
-            months = self.repository.months()
-            reference = self.repository.reference(months) if months else None
-            with self.repository.engine.connect() as conn:
-                last = conn.execute(
-                    select(schema.import_log.c.file_name)
-                    .order_by(schema.import_log.c.id.desc())
-                    .limit(1)
-                ).scalar()
-            return DataStatus(
-                months=months,
-                incomplete_months=self.repository.incomplete_months(),
-                reference=reference,
-                is_demo=bool(last and last.startswith(DEMO_FILE_PREFIX)),
-                version=version,
-            )
-
-        return self._cached("status", compute, version)
+    def _compute_status(self, version: int) -> DataStatus:
+        months = self.repository.months()
+        reference = self.repository.reference(months) if months else None
+        with self.repository.engine.connect() as conn:
+            last = conn.execute(
+                select(schema.import_log.c.file_name)
+                .order_by(schema.import_log.c.id.desc())
+                .limit(1)
+            ).scalar()
+        return DataStatus(
+            months=months,
+            incomplete_months=self.repository.incomplete_months(),
+            reference=reference,
+            is_demo=bool(last and last.startswith(DEMO_FILE_PREFIX)),
+            version=version,
+        )
 
     def i0(self, version: int | None = None) -> float:
         status = self.status()

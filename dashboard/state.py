@@ -161,15 +161,14 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
             return None
         return value
 
-    jm = catalog.job_map
-    month = take("month", set(catalog.months)) or (catalog.months[-1] if catalog.months else "")
+    month = take("month", catalog.month_set) or (catalog.months[-1] if catalog.months else "")
     metric = take("metric", set(METRICS)) or DEFAULT_METRIC
     lang = take("lang", set(LANGS)) or "fr"
-    region = take("region", set(catalog.regions["code"]))
-    department = take("department", set(catalog.departements["code"]))
-    family = take("family", set(jm["family_code"]))
-    metier = take("metier", set(jm["metier_code"]))
-    poste = take("poste", set(jm["poste_code"]))
+    region = take("region", catalog.region_codes)
+    department = take("department", catalog.department_codes)
+    family = take("family", catalog.family_codes)
+    metier = take("metier", catalog.metier_codes)
+    poste = take("poste", catalog.poste_codes)
     change = take("change", set(CHANGE_PERIODS))
     fragile = take("fragile", set(FRAGILE_CHOICES))
     plan_text = _first(params, "plan")
@@ -221,10 +220,15 @@ def normalise_plan(value: Any) -> str | None:
     return str(value)
 
 
+def plan_refused(value: Any) -> bool:
+    """Whether a typed plan is something other than a valid number or an emptied box."""
+    return value not in (None, "", 0) and normalise_plan(value) is None
+
+
 def territory_tokens(catalog: Catalog) -> set[str]:
     """Every territory the comparison accepts: ``FR``, ``R<region>``, a département code."""
-    regions = {REGION_TOKEN_PREFIX + code for code in catalog.regions["code"]}
-    return {FRANCE_TOKEN, *regions, *catalog.departements["code"]}
+    regions = {REGION_TOKEN_PREFIX + code for code in catalog.region_codes}
+    return {FRANCE_TOKEN, *regions, *catalog.department_codes}
 
 
 def normalise_compare(value: Any, catalog: Catalog) -> tuple[str | None, list[str]]:
@@ -312,14 +316,13 @@ def resolve_controls(
     """New state after one control changed, keeping the family → métier → poste cascade and
     the region → département nesting consistent. ``trigger`` names the control that changed.
     """
-    jm = catalog.job_map
-    month = _valid(controls.month, set(catalog.months)) or previous.month
+    month = _valid(controls.month, catalog.month_set) or previous.month
     metric = _valid(controls.metric, set(METRICS)) or previous.metric
-    region = _valid(controls.region, set(catalog.regions["code"]))
-    department = _valid(controls.department, set(catalog.departements["code"]))
-    family = _valid(controls.family, set(jm["family_code"]))
-    metier = _valid(controls.metier, set(jm["metier_code"]))
-    poste = _valid(controls.poste, set(jm["poste_code"]))
+    region = _valid(controls.region, catalog.region_codes)
+    department = _valid(controls.department, catalog.department_codes)
+    family = _valid(controls.family, catalog.family_codes)
+    metier = _valid(controls.metier, catalog.metier_codes)
+    poste = _valid(controls.poste, catalog.poste_codes)
 
     if trigger == "family":
         if metier and catalog.family_of_metier(metier) != family:
@@ -348,9 +351,8 @@ def resolve_controls(
         "exclude" if isinstance(controls.fragile, list) and "exclude" in controls.fragile else None
     )
     if trigger == "plan":
-        plan = normalise_plan(controls.plan) if controls.plan not in (None, "") else None
-        if controls.plan not in (None, "", 0) and plan is None:
-            plan = previous.plan  # not a valid number: keep the last good one
+        # Not a valid number: keep the last good one (the page says why).
+        plan = previous.plan if plan_refused(controls.plan) else normalise_plan(controls.plan)
     else:
         plan = previous.plan
     compare = normalise_compare(controls.compare, catalog)[0] if trigger == "compare" else None
@@ -375,7 +377,7 @@ def resolve_controls(
 
 def toggle_department(state: ViewState, clicked: str | None, catalog: Catalog) -> ViewState:
     """A click on the map selects a département, and a second click on it clears it."""
-    if clicked is None or clicked not in set(catalog.departements["code"]):
+    if clicked is None or clicked not in catalog.department_codes:
         return state
     if state.department == clicked:
         return replace(state, department=None)

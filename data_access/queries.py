@@ -8,6 +8,7 @@ computed by ``data_access.tension``. Parameters are assumed validated by ``Catal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -58,30 +59,67 @@ class Catalog:
     departements: pd.DataFrame  # code, name, region_code
     months: tuple[str, ...]
 
+    # Code sets and parent maps, built on first use: every request validates its parameters
+    # against them, so they are worth a dict lookup rather than a scan of a DataFrame.
+    @cached_property
+    def month_set(self) -> frozenset[str]:
+        return frozenset(self.months)
+
+    @cached_property
+    def region_codes(self) -> frozenset[str]:
+        return frozenset(self.regions["code"])
+
+    @cached_property
+    def department_codes(self) -> frozenset[str]:
+        return frozenset(self.departements["code"])
+
+    @cached_property
+    def family_codes(self) -> frozenset[str]:
+        return frozenset(self.job_map["family_code"])
+
+    @cached_property
+    def _family_by_metier(self) -> dict[str, str]:
+        return dict(zip(self.job_map["metier_code"], self.job_map["family_code"], strict=True))
+
+    @cached_property
+    def _metier_by_poste(self) -> dict[str, str]:
+        return dict(zip(self.job_map["poste_code"], self.job_map["metier_code"], strict=True))
+
+    @cached_property
+    def region_of_department_map(self) -> dict[str, str]:
+        deps = self.departements
+        return dict(zip(deps["code"], deps["region_code"], strict=True))
+
+    @property
+    def metier_codes(self) -> set[str]:
+        return set(self._family_by_metier)
+
+    @property
+    def poste_codes(self) -> set[str]:
+        return set(self._metier_by_poste)
+
     def family_of_metier(self, metier: str) -> str:
-        return str(self.job_map.loc[self.job_map["metier_code"] == metier, "family_code"].iloc[0])
+        return self._family_by_metier[metier]
 
     def metier_of_poste(self, poste: str) -> str:
-        return str(self.job_map.loc[self.job_map["poste_code"] == poste, "metier_code"].iloc[0])
+        return self._metier_by_poste[poste]
 
     def region_of_department(self, code: str) -> str:
-        row = self.departements.loc[self.departements["code"] == code, "region_code"]
-        return str(row.iloc[0])
+        return self.region_of_department_map[code]
 
     def validate_job_filter(
         self, family: str | None, metier: str | None, poste: str | None
     ) -> JobFilter:
         """Check codes exist and nest (a poste inside its métier inside its family)."""
-        jm = self.job_map
-        if family is not None and family not in set(jm["family_code"]):
+        if family is not None and family not in self.family_codes:
             raise InvalidParameter("family", "unknown family code")
         if metier is not None:
-            if metier not in set(jm["metier_code"]):
+            if metier not in self._family_by_metier:
                 raise InvalidParameter("metier", "unknown métier code")
             if family is not None and self.family_of_metier(metier) != family:
                 raise InvalidParameter("metier", "this métier is not in the chosen family")
         if poste is not None:
-            if poste not in set(jm["poste_code"]):
+            if poste not in self._metier_by_poste:
                 raise InvalidParameter("poste", "unknown poste code")
             poste_metier = self.metier_of_poste(poste)
             if metier is not None and poste_metier != metier:
@@ -101,12 +139,12 @@ class Catalog:
         return month
 
     def validate_region(self, region: str | None) -> str | None:
-        if region is not None and region not in set(self.regions["code"]):
+        if region is not None and region not in self.region_codes:
             raise InvalidParameter("region", "unknown region code")
         return region
 
     def validate_department(self, department: str | None) -> str | None:
-        if department is not None and department not in set(self.departements["code"]):
+        if department is not None and department not in self.department_codes:
             raise InvalidParameter("department", "unknown département code")
         return department
 
@@ -237,9 +275,14 @@ class Repository:
         elif region is not None and level == "region":
             query = query.where(r.territory_code == region)
             names = names[names["code"] == region]
-        values = self._frame(query)
-        frame = names.merge(values, on="code", how="left")
-        return add_tension(self._as_counts(frame), i0)[INDICATOR_COLUMNS].reset_index(drop=True)
+        with self.engine.connect() as conn:
+            found = {code: (offers, trainings) for code, offers, trainings in conn.execute(query)}
+        frame = names.reset_index(drop=True)
+        missing = (None, None)
+        pairs = [found.get(code, missing) for code in frame["code"]]
+        frame["job_offers"] = pd.array([p[0] for p in pairs], dtype="Int64")
+        frame["trainings"] = pd.array([p[1] for p in pairs], dtype="Int64")
+        return add_tension(frame, i0)[INDICATOR_COLUMNS]
 
     def trend(self, level: str, code: str, job_filter: JobFilter, i0: float) -> pd.DataFrame:
         """Every complete month for one territory and job scope, oldest first."""

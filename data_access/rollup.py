@@ -124,4 +124,6 @@ def compute_rollup(
         result[measure] = result[measure].fillna(0.0).round().astype("Int64")
         uncovered = ~result["month"].map(lambda m, ms=measure: ms in coverage[m])
         result.loc[uncovered, measure] = pd.NA
-    return result[ROLLUP_COLUMNS]
+    # In primary-key order, so that the index grows at its right edge while rows are written.
+    pk = ["month", "territory_level", "scope_level", "scope_code", "territory_code"]
+    return result.sort_values(pk, ignore_index=True)[ROLLUP_COLUMNS]

@@ -275,3 +275,74 @@ def as_int(value: Any) -> int | None:
         return int(value) if float(value).is_integer() else None
     text = str(value).replace(",", "").replace(NNBSP, "").replace(" ", "").replace("\xa0", "")
     return int(text) if text.isdigit() else None
+
+
+# -- decision tools: multi-select dropdowns, grids, figures, texts ----------------------------
+def add_to_multi_dropdown(page: Page, component_id: str, value: str) -> None:
+    """Tick ``value`` in a multi-select dropdown: open it, type its label in the search box,
+    click the option, then close the list (a multi-select stays open after a click)."""
+    options = component_props(page, component_id)["options"]
+    label = next(o["label"] for o in options if o["value"] == value)
+    page.locator(f"#{component_id}").click()
+    popup = page.locator(".dash-dropdown-content")
+    popup.wait_for(state="visible")
+    popup.locator(".dash-dropdown-search").fill(label)
+    option = popup.locator(f"[role=option]:has(input[value={json.dumps(value)}])")
+    option.click()
+    page.wait_for_function(
+        "([id, v]) => (window.dash_component_api.getLayout(id).props.value || []).includes(v)",
+        arg=[component_id, value],
+    )
+    page.keyboard.press("Escape")
+    popup.wait_for(state="detached")
+
+
+def grid_rows(page: Page, grid_id: str) -> list[dict[str, str]]:
+    """The rows an AG Grid displays, top to bottom: column id → the cell's text."""
+    return page.evaluate(
+        """(id) => Array.from(document.querySelectorAll(
+              `#${id} .ag-center-cols-container .ag-row[row-index]`))
+            .sort((a, b) => Number(a.getAttribute('row-index'))
+                            - Number(b.getAttribute('row-index')))
+            .map(row => Object.fromEntries(Array.from(row.querySelectorAll('[col-id]'))
+              .map(cell => [cell.getAttribute('col-id'), cell.innerText.trim()])))""",
+        grid_id,
+    )
+
+
+def grid_headers(page: Page, grid_id: str) -> list[str]:
+    """The header texts of an AG Grid, left to right."""
+    return [
+        text.strip() for text in page.locator(f"#{grid_id} .ag-header-cell-text").all_inner_texts()
+    ]
+
+
+def plotly_figure(page: Page, component_id: str) -> dict[str, Any]:
+    """``data`` (what the app sent) and ``layout`` of a drawn ``dcc.Graph``, as JSON values."""
+    return page.evaluate(
+        """(id) => {
+          const gd = document.querySelector(`#${id} .js-plotly-plot`);
+          const plain = (v) => JSON.parse(JSON.stringify(v, (k, x) =>
+            ArrayBuffer.isView(x) ? Array.from(x) : x));
+          return {data: plain(gd.data), layout: plain(gd.layout),
+                  annotations: plain((gd._fullLayout.annotations || []).map(a => a.text))};
+        }""",
+        component_id,
+    )
+
+
+def plain_text(text: str) -> str:
+    """Text with every kind of space (narrow no-break, no-break, line breaks) made one plain
+    space, and typographic ligatures (as PDF text extraction returns them) spelled out."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def parse_number(text: str, lang: str = "fr") -> float:
+    """A number as the page prints it in ``lang``: ``1 234,5`` / ``1,234.5``, ``−0,10``,
+    ``+6,3 %``."""
+    cleaned = text.strip().replace("\u2212", "-").replace("%", "").replace("+", "")
+    cleaned = cleaned.replace(NNBSP, "").replace("\xa0", "").replace(" ", "")
+    cleaned = cleaned.replace(",", ".") if lang != "en" else cleaned.replace(",", "")
+    return float(cleaned)

@@ -243,7 +243,7 @@ def test_report_gathers_the_territory_figures(service, catalog, geometry) -> Non
         "Territory report — Ille-et-Vilaine",
         "Key figures",
         "What changed over a year",
-        "Postes in highest tension",
+        "Most demanded postes",
         "Sources and method",
         "IGN",
     ):
