@@ -23,6 +23,7 @@ from dashboard.layout import (
     change_options,
     fragile_options,
     metric_options,
+    tool_graph,
 )
 from dashboard.state import (
     MAX_PLAN,
@@ -371,8 +372,8 @@ def register(app: Dash, deps: StaticDeps) -> None:
 
     @app.callback(
         Output(ids.SIM_RESULT, "children"),
-        Output(ids.SIM_GRAPH, "figure"),
-        Output(ids.COMPARE_GRAPH, "figure"),
+        Output(ids.SIM_CHART, "children"),
+        Output(ids.COMPARE_CHART, "children"),
         Output(ids.DB_ERROR, "data", allow_duplicate=True),
         Input(ids.STATE, "data"),
         Input(ids.TOOLS, "data"),
@@ -381,15 +382,17 @@ def register(app: Dash, deps: StaticDeps) -> None:
     def on_tools(data: Any, tools: Any) -> tuple[Any, ...]:
         # One request for both tools: each filter change already fires several callbacks.
         state = _state(data, service, tools)
-        (simulator, comparison), error = _guard(
+        ((result, simulation), comparison), error = _guard(
             lambda: (views.render_simulator(service, state), views.render_compare(service, state)),
-            lambda message: (
-                ([html.P(message)], figures.empty_figure(message)),
-                figures.empty_figure(message),
-            ),
+            lambda message: (([html.P(message)], None), message),
             state.lang,
         )
-        return (*simulator, comparison, error)
+        sim_chart = None if simulation is None else tool_graph(ids.SIM_GRAPH, simulation, 360)
+        if isinstance(comparison, dict):
+            compare_chart: Any = tool_graph(ids.COMPARE_GRAPH, comparison, 560)
+        else:
+            compare_chart = html.P(comparison, className="hint")
+        return result, sim_chart, compare_chart, error
 
     app.clientside_callback(
         "function(pathname) {"

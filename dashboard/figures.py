@@ -31,6 +31,7 @@ from dashboard.i18n import (
 
 Bounds = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 UNDEFINED_STATUSES = ("no_trainings", "no_offers", "no_data")
+SHORT_STATUS = {"no_trainings": "+∞", "no_offers": "−∞", "no_data": "–", "ok": "–"}
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,11 @@ def map_updates(
     if changes is not None:
         for row, text in zip(customdata, changes, strict=True):
             row.append(text or t("status_no_comparison", lang))
+    # The map's hover names an undefined index by its symbol only (its colour and the legend
+    # say the status): long status labels on 101 départements would double every update.
     index_text = [
-        _index_text(v, st, view.lang) for v, st in zip(data["tension_index"], statuses, strict=True)
+        fmt_decimal(float(v), lang) if st == "ok" and pd.notna(v) else SHORT_STATUS[st]
+        for v, st in zip(data["tension_index"], statuses, strict=True)
     ]
     _, feature_ids = _feature_order(geometry)
     marks = [geometry.centers[f] for f, weak in zip(feature_ids, fragile, strict=True) if weak]
@@ -222,7 +226,7 @@ def map_updates(
         ("data", MAIN, "z"): np.round(z, 4).tolist(),
         ("data", MAIN, "customdata"): customdata,
         ("data", MAIN, "text"): index_text,
-        ("data", MAIN, "marker", "opacity"): np.where(fragile, theme.FRAGILE_OPACITY, 1.0).tolist(),
+        ("data", MAIN, "marker", "opacity"): [theme.FRAGILE_OPACITY if f else 1 for f in fragile],
         ("data", MAIN, "marker", "line", "width"): np.where(selected, 3.0, 0.5).tolist(),
         ("data", MAIN, "marker", "line", "color"): np.where(
             selected, theme.HIGHLIGHT, theme.BORDER
@@ -766,10 +770,10 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
         separators=theme.separators(lang),
         height=360,
         uirevision=f"simulation-{simulation.code}",
-        margin={"l": 60, "r": 10, "t": 40, "b": 50},
+        margin={"l": 60, "r": 10, "t": 40, "b": 80},
         bargap=0.1,
         title={"text": t("sim_chart_title", lang, level=level_name), "font": {"size": 14}},
-        legend={"orientation": "h", "y": -0.2, "x": 0, "yanchor": "top"},
+        legend={"orientation": "h", "y": -0.3, "x": 0, "yanchor": "top"},
         xaxis={
             "title": {"text": t("col_rank", lang)},
             "gridcolor": theme.GRID,

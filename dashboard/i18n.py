@@ -301,10 +301,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Fragile value: fewer than {threshold} offers and trainings in total in this territory "
         "for this poste; read the index and rank with caution.",
     ),
-    "fragile_short": (
-        "⚠ Valeur fragile (moins de {threshold})",
-        "⚠ Fragile value (under {threshold})",
-    ),
+    "fragile_short": ("⚠ Valeur fragile (< {threshold})", "⚠ Fragile value (< {threshold})"),
     "fragile_exclude": (
         "Exclure les valeurs fragiles des classements",
         "Leave fragile values out of rankings",
@@ -328,10 +325,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "pour simuler.",
         "Choose a poste and a region or département (in the filters or on the map) to simulate.",
     ),
-    "sim_need_choice_short": (
-        "Choisissez un poste et un territoire",
-        "Choose a poste and a territory",
-    ),
     "sim_context": (
         "{territory} · {poste} · {month}",
         "{territory} · {poste} · {month}",
@@ -346,7 +339,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "sim_rank_first": ("1ᵉʳ", "#1"),
     "sim_rank_excluded": ("exclu (fragile)", "left out (fragile)"),
     "sim_rank_none": ("non classé", "not ranked"),
-    "sim_national": ("France entière", "All of France"),
     "sim_national_line": (
         "France entière, même poste : indice {before} aujourd'hui, {after} avec ces formations.",
         "All of France, same poste: index {before} today, {after} with these trainings.",

@@ -49,9 +49,11 @@ CHANGES_NOTE = "changes-note"
 SIM_PLAN = "sim-plan"
 SIM_RESULT = "sim-result"
 SIM_GRAPH = "sim-graph"
+SIM_CHART = "sim-chart"  # holds SIM_GRAPH once there is a simulation to draw
 COMPARE = "compare-select"
 COMPARE_ADD = "compare-add"
 COMPARE_GRAPH = "compare-graph"
+COMPARE_CHART = "compare-chart"  # holds COMPARE_GRAPH once two territories are chosen
 REPORT_LINK = "report-link"
 
 # Pages: the dashboard, and the printable report of one territory

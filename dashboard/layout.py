@@ -236,6 +236,14 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
     )
 
 
+def tool_graph(component_id: str, figure: dict[str, Any], height: int) -> dcc.Graph:
+    """A decision tool's chart, put in the page only when it has something to draw: an empty
+    chart would still cost Plotly a full draw while the first screen loads."""
+    return dcc.Graph(
+        id=component_id, figure=figure, config=GRAPH_CONFIG, style={"height": f"{height}px"}
+    )
+
+
 def _graph(
     component_id: str, height: int, config: dict[str, Any] | None = None, fixed: bool = False
 ) -> dcc.Graph:
@@ -297,7 +305,7 @@ def _simulator_card() -> html.Section:
             className="field sim-field",
         ),
         html.Div(id=ids.SIM_RESULT, className="sim-result", **{"aria-live": "polite"}),
-        _graph(ids.SIM_GRAPH, 360, fixed=True),
+        html.Div(id=ids.SIM_CHART, className="tool-chart"),
         extra_class="area-sim",
     )
 
@@ -327,7 +335,7 @@ def _compare_card() -> html.Section:
             ],
             className="compare-controls",
         ),
-        _graph(ids.COMPARE_GRAPH, 560, fixed=True),
+        html.Div(id=ids.COMPARE_CHART, className="tool-chart"),
         extra_class="area-compare",
     )
 

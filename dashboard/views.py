@@ -542,14 +542,13 @@ def _int_or_none(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Figure]:
-    """Before and after, in a table and a chart; an instruction until the view allows it."""
+def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Figure | None]:
+    """Before and after, in a table and a chart; an instruction (and no chart) until the view
+    allows a simulation."""
     lang = state.lang
     simulation = simulation_for(service, state)
     if simulation is None:
-        return [html.P(t("sim_need_choice", lang), className="hint")], figures.empty_figure(
-            t("sim_need_choice_short", lang)
-        )
+        return [html.P(t("sim_need_choice", lang), className="hint")], None
     catalog = service.catalog()
     level = state.territory[0]
     level_name = t("sum_level_departments" if level == "department" else "sum_level_regions", lang)
@@ -630,11 +629,12 @@ def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Fig
 
 
 # -- comparison --------------------------------------------------------------------------------
-def render_compare(service: Service, state: ViewState) -> Figure:
-    """Offers, trainings and index of up to four territories over time, for the job filter."""
+def render_compare(service: Service, state: ViewState) -> Figure | str:
+    """Offers, trainings and index of up to four territories over time, for the job filter;
+    with fewer than two territories, the sentence that asks for more."""
     lang = state.lang
     if len(state.compared) < 2:
-        return figures.empty_figure(t("compare_need_two", lang))
+        return t("compare_need_two", lang)
     catalog = service.catalog()
     series = []
     for token in state.compared:
