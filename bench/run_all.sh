@@ -2,7 +2,7 @@
 # Runs every benchmark of bench/README.md and prints their figures. Needs the dev and bench
 # requirements (pip install -r bench/requirements.txt), Chromium at /usr/bin/chromium, and for
 # the PostgreSQL part a server URL in BENCH_POSTGRES_URL (a role that may create databases).
-# Takes about 15 minutes on 2 cores; run it on an otherwise idle machine.
+# Takes about 30 minutes on 2 cores; run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -50,6 +50,9 @@ echo "== 200 users for 2 minutes (locust, SQLite, 27 months)"
     --only-summary 2>&1 | tail -25 || true  # locust exits 1 when any request failed
 stop
 fi
+
+echo "== where p95 crosses 300 ms (locust, SQLite, 27 months, 2 minutes per step)"
+$PY -m bench.user_ramp --database-url "$DEMO" --users 25,50,75,100,150,200
 
 echo "== interaction time (SQLite, 10 years)"
 serve "$TEN" ten

@@ -74,11 +74,11 @@ def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
 #   (0.9, 1.0]    the same status bands washed out
 # Fading by colour keeps every département hoverable and clickable. An invisible trace draws
 # the indicator's colour bar, and one more per status draws its legend entry. Fragile values are
-# drawn see-through and carry a small ring (a trace of markers at their centres), which is also
-# their legend entry.
+# drawn see-through and carry a small ring: a trace of markers on every département's centre,
+# shown (opacity 1) only where the value is fragile, and named by a legend-only trace.
 SCALE_TOP = 0.4
-FADED_START, FADED_TOP = 0.4001, 0.8
-STATUS_BANDS = {"no_offers": 0.8167, "no_trainings": 0.85, "no_data": 0.8833}
+FADED_START, FADED_TOP = 0.401, 0.8  # 0.001 apart: z is sent with 3 decimals
+STATUS_BANDS = {"no_offers": 0.817, "no_trainings": 0.85, "no_data": 0.883}
 FADED_STATUS_SHIFT = 0.1
 TENSION_RANGE = 2.5  # fixed, so that colours compare from one month to the next
 CHANGE_RANGE = 1.0  # ±100 % for counts, ±1 point for the index; beyond is drawn at the ends
@@ -204,26 +204,25 @@ def map_updates(
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
     bounds = _pad(extent)
-    note = t("fragile_short", lang, threshold=view.threshold)
     customdata = [
-        [_count(o), _count(n), note if weak else ""]
-        for o, n, weak in zip(data["job_offers"], data["trainings"], fragile, strict=True)
+        [_count(o), _count(n)] for o, n in zip(data["job_offers"], data["trainings"], strict=True)
     ]
     if changes is not None:
         for row, text in zip(customdata, changes, strict=True):
             row.append(text or t("status_no_comparison", lang))
-    # The map's hover names an undefined index by its symbol only (its colour and the legend
-    # say the status): long status labels on 101 départements would double every update.
+    # Every update resends these texts for 101 départements, so they stay short: an undefined
+    # index is named by its symbol (its colour and the legend say the status), and a fragile
+    # value carries a brief note next to the index (the legend says the rest).
+    note = " " + t("fragile_short", lang, threshold=view.threshold)
     index_text = [
-        fmt_decimal(float(v), lang) if st == "ok" and pd.notna(v) else SHORT_STATUS[st]
-        for v, st in zip(data["tension_index"], statuses, strict=True)
+        (fmt_decimal(float(v), lang) if st == "ok" and pd.notna(v) else SHORT_STATUS[st])
+        + (note if weak else "")
+        for v, st, weak in zip(data["tension_index"], statuses, fragile, strict=True)
     ]
-    _, feature_ids = _feature_order(geometry)
-    marks = [geometry.centers[f] for f, weak in zip(feature_ids, fragile, strict=True) if weak]
     return {
-        ("data", FRAGILE_TRACE, "lon"): [lon for lon, _ in marks] or [None],
-        ("data", FRAGILE_TRACE, "lat"): [lat for _, lat in marks] or [None],
-        ("data", MAIN, "z"): np.round(z, 4).tolist(),
+        # The rings stand on every département; only the fragile ones are shown.
+        ("data", FRAGILE_TRACE, "marker", "opacity"): [1 if weak else 0 for weak in fragile],
+        ("data", MAIN, "z"): np.round(z, 3).tolist(),
         ("data", MAIN, "customdata"): customdata,
         ("data", MAIN, "text"): index_text,
         ("data", MAIN, "marker", "opacity"): [theme.FRAGILE_OPACITY if f else 1 for f in fragile],
@@ -259,13 +258,13 @@ def _map_hovertemplate(view: MapView) -> str:
     change = ""
     if view.change and view.earlier:
         since = t("hover_since", lang, month=month_label(view.earlier, lang))
-        change = f"<br>{t('hover_change', lang)} {since}{colon} %{{customdata[3]}}"
+        change = f"<br>{t('hover_change', lang)} {since}{colon} %{{customdata[2]}}"
     return (
         "<b>%{hovertext}</b><br>"
         f"{t('hover_offers', lang)}{colon} %{{customdata[0]:,}}<br>"
         f"{t('hover_trainings', lang)}{colon} %{{customdata[1]:,}}<br>"
         f"{t('hover_index', lang)}{colon} %{{text}}"
-        f"{change}<br><i>%{{customdata[2]}}</i><extra></extra>"
+        f"{change}<extra></extra>"
     )
 
 
@@ -331,23 +330,31 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
         )
         for status in statuses
     ]
-    fragile = {
+    ring = {"symbol": "circle-open", "size": 7, "color": theme.FRAGILE_MARK, "line": {"width": 1.5}}
+    rings = {
         "type": "scattergeo",
-        "lon": [None],
-        "lat": [None],
+        "lon": [geometry.centers[f][0] for f in feature_ids],
+        "lat": [geometry.centers[f][1] for f in feature_ids],
         "mode": "markers",
-        "marker": {
-            "symbol": "circle-open",
-            "size": 7,
-            "color": theme.FRAGILE_MARK,
-            "line": {"width": 1.5},
-        },
-        "name": t("fragile_legend", lang, threshold=view.threshold),
+        "marker": {**ring, "opacity": 0},
         "hoverinfo": "skip",
-        "showlegend": True,
+        "showlegend": False,
     }
+    legend.insert(
+        0,
+        {
+            "type": "scattergeo",
+            "lon": [None],
+            "lat": [None],
+            "mode": "markers",
+            "marker": ring,
+            "name": t("fragile_legend", lang, threshold=view.threshold),
+            "hoverinfo": "skip",
+            "showlegend": True,
+        },
+    )
     figure = {
-        "data": [main, colorbar, fragile, *legend, *_inset_traces(geometry, lang)],
+        "data": [main, colorbar, rings, *legend, *_inset_traces(geometry, lang)],
         "layout": theme.base_layout(
             margin={"l": 0, "r": 0, "t": 22, "b": 90},
             separators=theme.separators(lang),

@@ -301,7 +301,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Fragile value: fewer than {threshold} offers and trainings in total in this territory "
         "for this poste; read the index and rank with caution.",
     ),
-    "fragile_short": ("⚠ Valeur fragile (< {threshold})", "⚠ Fragile value (< {threshold})"),
+    "fragile_short": ("(fragile < {threshold})", "(fragile < {threshold})"),
     "fragile_exclude": (
         "Exclure les valeurs fragiles des classements",
         "Leave fragile values out of rankings",

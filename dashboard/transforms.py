@@ -58,7 +58,7 @@ def _label_point(feature: dict[str, Any]) -> tuple[float, float]:
     if geometry["type"] == "Polygon":
         polygons = [polygons]
     _, lon, lat = max(_ring_centroid(polygon[0]) for polygon in polygons)
-    return round(lon, 3), round(lat, 3)
+    return round(lon, 2), round(lat, 2)
 
 
 def _union(bounds: list[Bounds]) -> Bounds:

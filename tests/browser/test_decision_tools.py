@@ -147,7 +147,7 @@ def _wait_colorbar_title(page, title: str) -> None:
 
 
 def _check_map_changes(page, api, earlier: str, lang: str) -> None:
-    """Every drawn département carries its change of offers since ``earlier`` (customdata[3],
+    """Every drawn département carries its change of offers since ``earlier`` (customdata[2],
     as text), and within each colour scale a larger change never gets a lower colour value."""
     now = {r["code"]: r for r in api.json("/indicators", month=MONTH)["rows"]}
     then = {r["code"]: r for r in api.json("/indicators", month=earlier)["rows"]}
@@ -162,10 +162,10 @@ def _check_map_changes(page, api, earlier: str, lang: str) -> None:
         assert custom[0] == now[code]["job_offers"], code
         before = then[code]["job_offers"]
         if not before:
-            assert custom[3] in ("Comparaison impossible", "No comparison"), (code, custom)
+            assert custom[2] in ("Comparaison impossible", "No comparison"), (code, custom)
             continue
         expected = (now[code]["job_offers"] - before) / before * 100
-        text = custom[3]
+        text = custom[2]
         assert text.endswith(f"{NNBSP}%" if lang == "fr" else "%"), text
         assert parse_number(text, lang) == pytest.approx(expected, abs=0.051), (code, text)
         if abs(expected) >= 0.05:
@@ -207,7 +207,7 @@ def test_change_mode_redraws_the_map_and_the_summary_quotes_the_api(page, api):
     _wait_colorbar_title(page, "Évolution des offres sur 1 mois")
     template = plotly_figure(page, "map")["data"][0]["hovertemplate"]
     assert "Évolution depuis novembre 2024" in template
-    assert "%{customdata[3]}" in template
+    assert "%{customdata[2]}" in template
     _check_map_changes(page, api, "2024-11", "fr")
     summary = _summary(page)
     assert summary[0] == expected_summary("Bretagne", now, last_month, 1, "fr")
@@ -259,7 +259,7 @@ def test_tension_change_mode_titles_the_index_change(page, api):
         a, b = then[codes[location]]["tension_index"], now[codes[location]]["tension_index"]
         if a is None or b is None:
             continue
-        assert parse_number(custom[3], "en") == pytest.approx(b - a, abs=0.0051), custom
+        assert parse_number(custom[2], "en") == pytest.approx(b - a, abs=0.0051), custom
         checked += 1
     assert checked >= 90
 
@@ -287,20 +287,20 @@ def test_fragile_values_are_faded_and_flagged_on_map_and_table(page, api):
           const gd = document.querySelector('#map .js-plotly-plot');
           const t = gd._fullData[0];
           return {locations: Array.from(t.locations), opacity: Array.from(t.marker.opacity),
-                  customdata: t.customdata.map(c => Array.from(c)),
+                  text: Array.from(t.text),
                   names: gd._fullData.filter(x => x.showlegend).map(x => x.name)};
         }"""
     )
     codes = feature_codes()
-    for location, opacity, custom in zip(
-        full["locations"], full["opacity"], full["customdata"], strict=True
+    for location, opacity, text in zip(
+        full["locations"], full["opacity"], full["text"], strict=True
     ):
         if codes[location] in fragile:
             assert opacity == pytest.approx(0.35), location
-            assert custom[2] == "⚠ Valeur fragile (< 20)", location
+            assert text.endswith(" (fragile < 20)"), (location, text)
         else:
             assert opacity == 1, location
-            assert custom[2] == "", location
+            assert "fragile" not in text, (location, text)
     assert "Valeur fragile (moins de 20 offres + formations)" in full["names"]
 
     # The map's table says the same, in its "Fiabilité" column.
@@ -323,11 +323,15 @@ def test_fragile_values_are_faded_and_flagged_on_map_and_table(page, api):
         """() => document.querySelector('#map .js-plotly-plot')._fullData
                  .some(t => t.name === 'Fragile value (fewer than 20 offers + trainings)')"""
     )
-    full = page.evaluate(
-        "() => document.querySelector('#map .js-plotly-plot')._fullData[0].customdata"
-        ".map(c => c[2])"
+    texts = page.evaluate(
+        "() => Array.from(document.querySelector('#map .js-plotly-plot')._fullData[0].text)"
     )
-    assert set(full) == {"", "⚠ Fragile value (< 20)"}
+    marked = {
+        codes[loc]
+        for loc, text in zip(full["locations"], texts, strict=True)
+        if text.endswith(" (fragile < 20)")
+    }
+    assert marked == fragile
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('#map-table .ag-header-cell-text'))"
         ".some(e => e.innerText.trim() === 'Reliability')"

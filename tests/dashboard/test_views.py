@@ -160,8 +160,7 @@ def test_fragile_values_are_see_through_and_named(service, catalog, geometry):
     opacities = set(built.data[0].marker.opacity)
     assert opacities <= {0.35, 1.0}
     assert 0.35 in opacities
-    notes = {row[2] for row in built.data[0].customdata}
-    assert "⚠ Valeur fragile (< 20)" in notes
+    assert any(text.endswith(" (fragile < 20)") for text in built.data[0].text)
     assert any(trace.name and trace.name.startswith("Valeur fragile") for trace in built.data)
     rows, _ = views.render_map_table(service, state)
     assert {r["reliability"] for r in rows if r["status"] != "Pas de données"} == {"Valeur fragile"}
