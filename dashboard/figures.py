@@ -77,7 +77,7 @@ def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
 # drawn see-through and carry a small ring: a trace of markers on every département's centre,
 # shown (opacity 1) only where the value is fragile, and named by a legend-only trace.
 SCALE_TOP = 0.4
-FADED_START, FADED_TOP = 0.401, 0.8  # 0.001 apart: z is sent with 3 decimals
+FADED_START, FADED_TOP = 0.401, 0.8
 STATUS_BANDS = {"no_offers": 0.817, "no_trainings": 0.85, "no_data": 0.883}
 FADED_STATUS_SHIFT = 0.1
 TENSION_RANGE = 2.5  # fixed, so that colours compare from one month to the next
@@ -222,7 +222,7 @@ def map_updates(
     return {
         # The rings stand on every département; only the fragile ones are shown.
         ("data", FRAGILE_TRACE, "marker", "opacity"): [1 if weak else 0 for weak in fragile],
-        ("data", MAIN, "z"): np.round(z, 3).tolist(),
+        ("data", MAIN, "z"): np.round(z, 4).tolist(),
         ("data", MAIN, "customdata"): customdata,
         ("data", MAIN, "text"): index_text,
         ("data", MAIN, "marker", "opacity"): [theme.FRAGILE_OPACITY if f else 1 for f in fragile],
