@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import post_callback, summary
+from dashboard.state import ViewState
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
 FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]
@@ -40,18 +41,7 @@ def vary(payloads: list[dict[str, Any]], month: str, family: str | None) -> list
             item["value"] = month
         if item["id"] == "filter-family":
             item["value"] = family
-    new_state = {
-        "month": month,
-        "metric": "tension",
-        "region": None,
-        "department": None,
-        "family": family,
-        "metier": None,
-        "poste": None,
-        "lang": "fr",
-        "change": None,
-        "fragile": None,
-    }
+    new_state = ViewState(month, family=family).to_store()
     for request in content:
         for item in request["inputs"]:
             if item["id"] == "state":

@@ -279,7 +279,7 @@ def build_blueprint(service: Service) -> Blueprint:
         code = catalog.validate_territory(level, args["code"])
         job_filter = catalog.validate_job_filter(args["family"], args["metier"], args["poste"])
         frame = service.trend(level, code, job_filter)
-        name = _territory_name(catalog, level, code)
+        name = catalog.territory_name(level, code)
         context = {
             "level": level,
             "code": code,
@@ -292,13 +292,6 @@ def build_blueprint(service: Service) -> Blueprint:
         return {**context, "name": name, "rows": records_for_json(frame)}
 
     return blp
-
-
-def _territory_name(catalog: Any, level: str, code: str) -> str:
-    if level == "national":
-        return "France"
-    table = catalog.regions if level == "region" else catalog.departements
-    return str(table.loc[table["code"] == code, "name"].iloc[0])
 
 
 def _json_error(status: int, message: str, **extra: Any) -> tuple[Response, int]:

@@ -123,9 +123,12 @@ def change_facts(series: pd.DataFrame, month: str, period: int, threshold: int) 
 
     offers, trainings = _count(now, "job_offers"), _count(now, "trainings")
     offers_before, trainings_before = _count(then, "job_offers"), _count(then, "trainings")
-    fragile = any(
-        (o or 0) + (n or 0) < threshold
-        for o, n in ((offers, trainings), (offers_before, trainings_before))
+    fragile = bool(
+        fragile_mask(
+            pd.Series([offers, offers_before], dtype="Float64"),
+            pd.Series([trainings, trainings_before], dtype="Float64"),
+            threshold,
+        ).any()
     )
     return ChangeFacts(
         month=month,

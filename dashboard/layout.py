@@ -238,21 +238,19 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
 
 def tool_graph(component_id: str, figure: dict[str, Any], height: int) -> dcc.Graph:
     """A decision tool's chart, put in the page only when it has something to draw: an empty
-    chart would still cost Plotly a full draw while the first screen loads."""
+    chart would still cost Plotly a full draw while the first screen loads. Its height is fixed
+    because it shares its card with other content (a responsive graph would grow to the whole
+    card and overflow it)."""
     return dcc.Graph(
         id=component_id, figure=figure, config=GRAPH_CONFIG, style={"height": f"{height}px"}
     )
 
 
-def _graph(
-    component_id: str, height: int, config: dict[str, Any] | None = None, fixed: bool = False
-) -> dcc.Graph:
-    """A chart; ``fixed`` for one that shares its card with other content (a responsive graph
-    otherwise grows to the card's whole height and overflows it)."""
+def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> dcc.Graph:
     return dcc.Graph(
         id=component_id,
         config=config or GRAPH_CONFIG,
-        style={"height": f"{height}px"} if fixed else {"minHeight": f"{height}px"},
+        style={"minHeight": f"{height}px"},
         figure={"data": [], "layout": {"height": height}},
     )
 

@@ -7,6 +7,7 @@ report is the figure on the page, and draws charts at a fixed width that fits th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -37,16 +38,7 @@ def map_extract(
     focus = state.region
     if state.department:
         focus = service.catalog().region_of_department(state.department)
-    view_state = ViewState(
-        state.month,
-        "tension",
-        focus,
-        state.department,
-        state.family,
-        state.metier,
-        state.poste,
-        state.lang,
-    )
+    view_state = replace(state, metric="tension", region=focus, change=None)
     rows = transforms.with_regions(views.map_rows(service, view_state), service.catalog())
     view = views.map_view(view_state, service.settings.fragile_threshold)
     return _static_graph(figures.build_map_figure(rows, geometry, view), 520, map_config)
@@ -61,12 +53,7 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
     quarter_months = transforms.quarter_months(year, quarter, months)
     level, code = state.territory
     jm = catalog.job_map
-    scope_level, scope_code = views.job_filter(state).scope()
-    postes = (
-        tuple(jm.loc[jm[f"{scope_level}_code"] == scope_code, "poste_code"])
-        if scope_level != "all"
-        else None
-    )
+    postes = transforms.scope_postes(state, catalog)
     current = service.breakdown(quarter_months, level, code, "poste", postes)
     threshold = service.settings.fragile_threshold
     ranked = transforms.top_postes(

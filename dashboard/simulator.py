@@ -79,23 +79,25 @@ def _with_plan(frame: pd.DataFrame, code: str, plan: int, i0: float) -> pd.DataF
     return out
 
 
-def _position(frame: pd.DataFrame, code: str, threshold: int, exclude_fragile: bool) -> Position:
-    fragile = pd.Series(
-        fragile_mask(frame["job_offers"], frame["trainings"], threshold), index=frame.index
-    )
-    eligible = ~fragile if exclude_fragile else pd.Series(True, index=frame.index)
-    ranks = competition_ranks(rank_keys(frame), eligible)
-    row = frame.loc[frame["code"] == code].iloc[0]
-    position = frame.index[frame["code"] == code][0]
-    rank = ranks.loc[position]
+def _ranked(frame: pd.DataFrame, threshold: int, exclude_fragile: bool) -> pd.DataFrame:
+    """A copy of the rows with their ``fragile`` flag and ``rank`` (NaN when not ranked)."""
+    out = frame.copy()
+    out["fragile"] = fragile_mask(out["job_offers"], out["trainings"], threshold)
+    eligible = ~out["fragile"] if exclude_fragile else pd.Series(True, index=out.index)
+    out["rank"] = competition_ranks(rank_keys(out), eligible)
+    return out
+
+
+def _position(ranked: pd.DataFrame, code: str) -> Position:
+    row = ranked.loc[ranked["code"] == code].iloc[0]
     return Position(
         job_offers=None if pd.isna(row["job_offers"]) else int(row["job_offers"]),
         trainings=None if pd.isna(row["trainings"]) else int(row["trainings"]),
         index=None if pd.isna(row["tension_index"]) else float(row["tension_index"]),
         status=str(row["tension_status"]),
-        fragile=bool(fragile.loc[position]),
-        rank=None if pd.isna(rank) else int(rank),
-        ranked=int(ranks.notna().sum()),
+        fragile=bool(row["fragile"]),
+        rank=None if pd.isna(row["rank"]) else int(row["rank"]),
+        ranked=int(ranked["rank"].notna().sum()),
     )
 
 
@@ -115,22 +117,19 @@ def simulate(
     """
     if code not in set(rows["code"]):
         raise KeyError(code)
-    scenario = _with_plan(rows, code, plan, i0)
+    today = _ranked(rows, threshold, exclude_fragile)
+    scenario = _ranked(_with_plan(rows, code, plan, i0), threshold, exclude_fragile)
     offers, trainings = national
     national_after_trainings = None if trainings is None else trainings + plan
-    field = scenario[["code", "name", "tension_index", "tension_status"]].copy()
-    field["fragile"] = fragile_mask(scenario["job_offers"], scenario["trainings"], threshold)
-    eligible = ~field["fragile"] if exclude_fragile else pd.Series(True, index=field.index)
-    field["rank"] = competition_ranks(rank_keys(field), eligible)
     return Simulation(
         code=code,
         name=str(rows.loc[rows["code"] == code, "name"].iloc[0]),
         plan=plan,
-        before=_position(rows, code, threshold, exclude_fragile),
-        after=_position(scenario, code, threshold, exclude_fragile),
+        before=_position(today, code),
+        after=_position(scenario, code),
         national_before=tension_index(offers, trainings, i0),
         national_after=tension_index(offers, national_after_trainings, i0),
         national_status_before=tension_status(offers, trainings).value,
         national_status_after=tension_status(offers, national_after_trainings).value,
-        field=field,
+        field=scenario[["code", "name", "tension_index", "tension_status", "fragile", "rank"]],
     )

@@ -355,9 +355,11 @@ def resolve_controls(
         plan = previous.plan if plan_refused(controls.plan) else normalise_plan(controls.plan)
     else:
         plan = previous.plan
-    compare = normalise_compare(controls.compare, catalog)[0] if trigger == "compare" else None
-    if trigger != "compare":
-        compare = previous.compare
+    compare = (
+        normalise_compare(controls.compare, catalog)[0]
+        if trigger == "compare"
+        else previous.compare
+    )
     state = ViewState(
         month,
         metric,

@@ -12,7 +12,7 @@ import pandas as pd
 from dashboard.changes import fragile_mask
 from dashboard.figures import Bounds, MapGeometry
 from dashboard.state import ViewState
-from data_access.queries import Catalog
+from data_access.queries import Catalog, JobFilter
 
 TOP_N = 30
 
@@ -108,13 +108,16 @@ def with_regions(rows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 
 def territory_name(state: ViewState, catalog: Catalog, france: str) -> str:
     level, code = state.territory
-    if level == "department":
-        deps = catalog.departements
-        return str(deps.loc[deps["code"] == code, "name"].iloc[0])
-    if level == "region":
-        regions = catalog.regions
-        return str(regions.loc[regions["code"] == code, "name"].iloc[0])
-    return france
+    return france if level == "national" else catalog.territory_name(level, code)
+
+
+def scope_postes(state: ViewState, catalog: Catalog) -> tuple[str, ...] | None:
+    """The postes inside the view's job filter; ``None`` when every poste is in."""
+    scope_level, scope_code = JobFilter(state.family, state.metier, state.poste).scope()
+    if scope_level == "all":
+        return None
+    jm = catalog.job_map
+    return tuple(jm.loc[jm[f"{scope_level}_code"] == scope_code, "poste_code"])
 
 
 def scope_label(state: ViewState, catalog: Catalog) -> str | None:

@@ -319,12 +319,7 @@ def _top_jobs(
     previous_months = transforms.quarter_months(prev_year, prev_quarter, months)
     level, code = ("region", state.region) if state.region else ("national", "FR")
     jm = catalog.job_map
-    scope_level, scope_code = job_filter(state).scope()
-    postes = (
-        tuple(jm.loc[jm[f"{scope_level}_code"] == scope_code, "poste_code"])
-        if scope_level != "all"
-        else None
-    )
+    postes = transforms.scope_postes(state, catalog)
     current = service.breakdown(current_months, level, code, "poste", postes)
     previous = (
         service.breakdown(previous_months, level, code, "poste", postes)
@@ -645,10 +640,8 @@ def render_compare(service: Service, state: ViewState) -> Figure | str:
 
 
 def territory_label(level: str, code: str, catalog: Any, lang: str) -> str:
+    """A compared territory's name; a département's carries its code."""
     if level == "national":
         return t("national", lang)
-    if level == "region":
-        regions = catalog.regions
-        return str(regions.loc[regions["code"] == code, "name"].iloc[0])
-    deps = catalog.departements
-    return f"{deps.loc[deps['code'] == code, 'name'].iloc[0]} ({code})"
+    name = catalog.territory_name(level, code)
+    return f"{name} ({code})" if level == "department" else name

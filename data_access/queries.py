@@ -98,6 +98,13 @@ class Catalog:
     def poste_codes(self) -> set[str]:
         return set(self._metier_by_poste)
 
+    def territory_name(self, level: str, code: str) -> str:
+        """Name of a validated territory; France for the national level."""
+        if level == "national":
+            return "France"
+        table = self.regions if level == "region" else self.departements
+        return str(table.loc[table["code"] == code, "name"].iloc[0])
+
     def family_of_metier(self, metier: str) -> str:
         return self._family_by_metier[metier]
 

@@ -19,7 +19,7 @@ from dashboard.figures import is_faded
 from geodata import load_departements_geojson
 
 if TYPE_CHECKING:  # playwright is imported lazily so that a missing install can skip or fail
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
 NNBSP = "\u202f"
 TIMEOUT_MS = 20_000
@@ -103,9 +103,9 @@ def dropdown_text(page: Page, component_id: str) -> str:
     return page.locator(f"#{component_id}-value").inner_text().strip()
 
 
-def choose(page: Page, component_id: str, value: str) -> None:
-    """Pick ``value`` in a dropdown the way a user does: open it, type part of the label in the
-    search box (the list only renders the visible options), click the option."""
+def _click_option(page: Page, component_id: str, value: str) -> Locator:
+    """Open a dropdown, type the option's label in its search box (the list only renders the
+    visible options) and click the option; returns the open list."""
     options = component_props(page, component_id)["options"]
     label = next(o["label"] for o in options if o["value"] == value)
     page.locator(f"#{component_id}").click()
@@ -113,7 +113,12 @@ def choose(page: Page, component_id: str, value: str) -> None:
     popup.wait_for(state="visible")
     popup.locator(".dash-dropdown-search").fill(label)
     popup.locator(f"[role=option]:has(input[value={json.dumps(value)}])").click()
-    popup.wait_for(state="detached")
+    return popup
+
+
+def choose(page: Page, component_id: str, value: str) -> None:
+    """Pick ``value`` in a dropdown the way a user does."""
+    _click_option(page, component_id, value).wait_for(state="detached")
 
 
 def clear_dropdown(page: Page, component_id: str) -> None:
@@ -279,16 +284,9 @@ def as_int(value: Any) -> int | None:
 
 # -- decision tools: multi-select dropdowns, grids, figures, texts ----------------------------
 def add_to_multi_dropdown(page: Page, component_id: str, value: str) -> None:
-    """Tick ``value`` in a multi-select dropdown: open it, type its label in the search box,
-    click the option, then close the list (a multi-select stays open after a click)."""
-    options = component_props(page, component_id)["options"]
-    label = next(o["label"] for o in options if o["value"] == value)
-    page.locator(f"#{component_id}").click()
-    popup = page.locator(".dash-dropdown-content")
-    popup.wait_for(state="visible")
-    popup.locator(".dash-dropdown-search").fill(label)
-    option = popup.locator(f"[role=option]:has(input[value={json.dumps(value)}])")
-    option.click()
+    """Tick ``value`` in a multi-select dropdown, then close the list (a multi-select stays
+    open after a click)."""
+    popup = _click_option(page, component_id, value)
     page.wait_for_function(
         "([id, v]) => (window.dash_component_api.getLayout(id).props.value || []).includes(v)",
         arg=[component_id, value],
