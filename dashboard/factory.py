@@ -14,8 +14,9 @@ from flask import Flask, Response, jsonify, request
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import layout
+from dashboard import first_screen, layout
 from dashboard.api import register_api
+from dashboard.compression import enable_compression
 from dashboard.i18n import DEFAULT_LANG, t
 from dashboard.service import Service
 from data_access.db import make_engine
@@ -76,7 +77,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     from dashboard import callbacks
 
     engine = engine or make_engine(settings.database_url)
-    app = Dash(
+    app = first_screen.FirstScreenDash(
         __name__,
         title=t("page_title", DEFAULT_LANG),
         assets_folder=str(ASSETS_DIR),
@@ -93,14 +94,44 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     prefix = app.config.requests_pathname_prefix.rstrip("/")
     deps = layout.load_static(service, prefix, app.get_asset_url("topojson/"))
     _serve_geojson(server, deps)
-    app.layout = lambda: layout.build_layout(deps)
+    app.genscan_deps = deps
+    app.layout = lambda: first_screen.request_layout(deps)
     callbacks.register(app, deps)
     _refuse_malformed_callbacks(server, app)
     _refuse_unknown_component_files(server)
     if not settings.debug:
         _disable_reload_hash(server, app)
     _add_security_headers(server, app)
+    _cache_versioned_assets(server)
+    enable_compression(server)
+    _register_every_resource(app)
     return app
+
+
+def _register_every_resource(app: Dash) -> None:
+    """Let this process serve every script and stylesheet from its first request.
+
+    Dash learns which component-suite files it may serve while it writes its first index
+    page; until then a worker answers 404 for a script the page of another worker asked for.
+    Doing that set-up now, when the app is created, holds under any server. It reads no
+    database: outside a request the layout is the empty skeleton.
+    """
+    with app.server.test_request_context("/"):
+        app._setup_server()  # Dash's own first-request set-up (the index's resource list)
+
+
+def _cache_versioned_assets(server: Flask) -> None:
+    """``/assets/…?m=<version>`` never changes under its URL: cache it for a year."""
+
+    @server.after_request
+    def versioned_assets(response: Response) -> Response:
+        if (
+            request.path.startswith("/assets/")
+            and request.args.get("m")
+            and response.status_code == 200
+        ):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def callback_body_problem(body: Any, callback_map: dict[str, Any]) -> str | None:

@@ -307,6 +307,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Leave fragile values out of rankings",
     ),
     "col_reliability": ("Fiabilité", "Reliability"),
+    "lang_switch": ("Langue", "Language"),
+    "sort_by": ("Trier par {column}", "Sort by {column}"),
+    "map_table_caption": ("Chiffres de la carte. {selection}", "Figures of the map. {selection}"),
     "fragile_excluded_note": (
         "Valeurs fragiles (moins de {threshold} offres + formations) exclues.",
         "Fragile values (fewer than {threshold} offers + trainings) left out.",

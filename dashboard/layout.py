@@ -1,4 +1,7 @@
-"""Page structure. Texts come from ``dashboard.i18n``; every figure is filled by callbacks."""
+"""Page structure: every component of the page with its id, in French, with nothing drawn.
+
+``first_screen`` fills this skeleton with the figures of the URL's view before it is sent;
+callbacks update the same components afterwards."""
 
 from __future__ import annotations
 
@@ -6,52 +9,19 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import ids
 from dashboard.figures import MapGeometry
 from dashboard.i18n import DEFAULT_LANG, t
+from dashboard.panels import change_options, fragile_options, metric_options
 from dashboard.service import Service
-from dashboard.state import DEFAULT_METRIC, METRICS
+from dashboard.state import DEFAULT_METRIC
 from dashboard.theme import GRAPH_CONFIG
 from dashboard.transforms import map_geometry
 from geodata import GEOJSON_PATH, load_departements_geojson, load_insets
 
 GEOJSON_ROUTE = "/geodata/departements.{digest}.geojson"
-
-# Static texts whose content follows the language: element id suffix → label key.
-TEXT_KEYS = (
-    "tagline",
-    "skip_to_content",
-    "filters",
-    "month",
-    "metric",
-    "region",
-    "department",
-    "family",
-    "metier",
-    "poste",
-    "share_hint",
-    "map_title",
-    "map_help",
-    "map_table_title",
-    "insets_note",
-    "key_figures_title",
-    "trend_title",
-    "breakdown_title",
-    "breakdown_region_title",
-    "top_jobs_title",
-    "methodology_title",
-    "method_geo",
-    "view_mode",
-    "changes_title",
-    "sim_title",
-    "sim_intro",
-    "sim_planned",
-    "compare_title",
-    "compare_intro",
-)
 
 
 @dataclass(frozen=True)
@@ -104,27 +74,6 @@ def _dropdown(component_id: str, placeholder_key: str, clearable: bool = True) -
         searchable=True,
         optionHeight=44,
     )
-
-
-def metric_options(lang: str) -> list[dict[str, str]]:
-    keys = {
-        "job_offers": "metric_job_offers",
-        "trainings": "metric_trainings",
-        "tension": "metric_tension",
-    }
-    return [{"label": t(keys[m], lang), "value": m} for m in METRICS]
-
-
-def change_options(lang: str) -> list[dict[str, str]]:
-    return [
-        {"label": t("mode_level", lang), "value": "level"},
-        {"label": t("mode_change_1", lang), "value": "1"},
-        {"label": t("mode_change_12", lang), "value": "12"},
-    ]
-
-
-def fragile_options(lang: str) -> list[dict[str, str]]:
-    return [{"label": t("fragile_exclude", lang), "value": "exclude"}]
 
 
 def _switch(key: str, control: Any) -> html.Div:
@@ -236,16 +185,6 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
     )
 
 
-def tool_graph(component_id: str, figure: dict[str, Any], height: int) -> dcc.Graph:
-    """A decision tool's chart, put in the page only when it has something to draw: an empty
-    chart would still cost Plotly a full draw while the first screen loads. Its height is fixed
-    because it shares its card with other content (a responsive graph would grow to the whole
-    card and overflow it)."""
-    return dcc.Graph(
-        id=component_id, figure=figure, config=GRAPH_CONFIG, style={"height": f"{height}px"}
-    )
-
-
 def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> dcc.Graph:
     return dcc.Graph(
         id=component_id,
@@ -255,17 +194,9 @@ def _graph(component_id: str, height: int, config: dict[str, Any] | None = None)
     )
 
 
-def _grid(component_id: str) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=component_id,
-        rowData=[],
-        columnDefs=[],
-        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
-        dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": False},
-        className="ag-theme-quartz",
-        style={"width": "100%"},
-        columnSize="responsiveSizeToFit",
-    )
+def _table(component_id: str) -> html.Div:
+    """Where a server-rendered data table goes (``tables.render_table``)."""
+    return html.Div(id=component_id, className="table-wrap")
 
 
 def _changes_card() -> html.Section:
@@ -395,6 +326,8 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
         dcc.Store(id=ids.DB_ERROR),
         dcc.Store(id=ids.LANG_APPLIED),
         dcc.Store(id=ids.MAP_SIGNATURE),
+        dcc.Store(id=ids.MAP_TABLE_SORT),
+        dcc.Store(id=ids.TOP_JOBS_SORT),
         dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
         dcc.Download(id=ids.DOWNLOAD_CSV),
         html.A(
@@ -422,14 +355,17 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                         ),
                         html.Div(
                             [
+                                _text("lang_switch", html.Span, className="visually-hidden"),
+                                # The visible text is the button's name (a voice-control user
+                                # says what they see); the title gives the language in full.
                                 html.Button(
                                     "FR",
                                     id=ids.LANG_FR,
                                     n_clicks=0,
                                     type="button",
-                                    className="lang",
+                                    className="lang active",
                                     lang="fr",
-                                    **{"aria-label": "Français"},
+                                    title="Français",
                                 ),
                                 html.Button(
                                     "EN",
@@ -438,11 +374,12 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                                     type="button",
                                     className="lang",
                                     lang="en",
-                                    **{"aria-label": "English"},
+                                    title="English",
                                 ),
                             ],
                             className="lang-switch",
                             role="group",
+                            **{"aria-labelledby": ids.text_id("lang_switch")},
                         ),
                     ],
                     className="header-side",
@@ -482,7 +419,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                                         t("map_table_title", DEFAULT_LANG),
                                         id=ids.text_id("map_table_title"),
                                     ),
-                                    _grid(ids.MAP_TABLE),
+                                    _table(ids.MAP_TABLE),
                                 ],
                                 className="table-details",
                             ),
@@ -510,7 +447,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                         _card(
                             "top_jobs_title",
                             html.P(id=ids.TOP_JOBS_CAPTION, className="hint"),
-                            _grid(ids.TOP_JOBS),
+                            _table(ids.TOP_JOBS),
                             extra_class="area-top",
                         ),
                         _card(

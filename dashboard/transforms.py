@@ -283,6 +283,15 @@ def rank_change_text(change: Any, is_new: bool, new_label: str) -> str:
     return "="
 
 
+def rank_change_class(change: Any, is_new: bool) -> str | None:
+    """The style of a rank change's cell: new, up or down (nothing when unchanged)."""
+    if is_new:
+        return "trend-new"
+    if change is None or pd.isna(change) or int(change) == 0:
+        return None
+    return "trend-up" if int(change) > 0 else "trend-down"
+
+
 # -- breakdown ---------------------------------------------------------------------------------
 def breakdown_scope(
     state: ViewState, catalog: Catalog

@@ -26,14 +26,13 @@ from dashboard.i18n import (
 from dashboard.service import Service, frame_to_csv
 from dashboard.simulator import Simulation, simulate
 from dashboard.state import ViewState, token_territory
+from dashboard.tables import Column, SortOrder
 from data_access.queries import JobFilter
 
 Figure = dict[str, Any]  # a plain Plotly figure: {"data": [...], "layout": {...}}
 
-NUMBER_FORMATTER = {"function": "genscanNumber(params.value, params.context.lang)"}
-INDEX_FORMATTER = {"function": "genscanIndex(params.value, params.context.lang)"}
-CHANGE_FORMATTER = {"function": "genscanPercentChange(params.value, params.context.lang)"}
-CHANGE_INDEX_FORMATTER = {"function": "genscanIndexChange(params.value, params.context.lang)"}
+MAP_TABLE_ORDER = SortOrder("tension_index", descending=True)
+TOP_JOBS_ORDER = SortOrder("rank")
 
 
 def job_filter(state: ViewState) -> JobFilter:
@@ -127,7 +126,7 @@ def render_map(
 
 def render_map_table(
     service: Service, state: ViewState
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[Column]]:
     """The map's figures as table rows: the accessible alternative to the map."""
     rows = transforms.with_regions(map_rows(service, state), service.catalog())
     table = rows if state.region is None else rows[rows["region_code"] == state.region]
@@ -168,32 +167,23 @@ def table_records(
     return records
 
 
-def _numeric_column(field: str, header: str, formatter: dict[str, str]) -> dict[str, Any]:
-    return {
-        "field": field,
-        "headerName": header,
-        "type": "numericColumn",
-        "valueFormatter": formatter,
-    }
-
-
-def map_table_columns(lang: str, change_metric: str | None = None) -> list[dict[str, Any]]:
+def map_table_columns(lang: str, change_metric: str | None = None) -> list[Column]:
     columns = [
-        {"field": "code", "headerName": t("col_code", lang), "maxWidth": 100},
-        {"field": "name", "headerName": t("department", lang), "minWidth": 160},
-        _numeric_column("job_offers", t("col_offers", lang), NUMBER_FORMATTER),
-        _numeric_column("trainings", t("col_trainings", lang), NUMBER_FORMATTER),
-        {**_numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER), "sort": "desc"},
-        {"field": "status", "headerName": t("col_status", lang), "minWidth": 170},
-        {"field": "reliability", "headerName": t("col_reliability", lang), "minWidth": 130},
+        Column("code", t("col_code", lang)),
+        Column("name", t("department", lang)),
+        Column("job_offers", t("col_offers", lang), "int"),
+        Column("trainings", t("col_trainings", lang), "int"),
+        Column("tension_index", t("col_index", lang), "index"),
+        Column("status", t("col_status", lang)),
+        Column("reliability", t("col_reliability", lang)),
     ]
     if change_metric is not None:
-        formatter = CHANGE_INDEX_FORMATTER if change_metric == "tension" else CHANGE_FORMATTER
         title = {
             "job_offers": "change_offers_title",
             "trainings": "change_trainings_title",
         }.get(change_metric, "change_index_title")
-        columns.insert(5, _numeric_column("change", t(title, lang), formatter))
+        kind = "index_change" if change_metric == "tension" else "percent_change"
+        columns.insert(5, Column("change", t(title, lang), kind))
     return columns
 
 
@@ -293,7 +283,7 @@ def render_region_breakdown(service: Service, state: ViewState) -> Figure:
 # -- top 30 ------------------------------------------------------------------------------------
 def render_top_jobs(
     service: Service, state: ViewState
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+) -> tuple[list[dict[str, Any]], list[Column], str]:
     """Top postes of the quarter in the region (or France), with rank changes.
 
     The result depends on the quarter, not the month: it is cached under the quarter, so the
@@ -307,9 +297,7 @@ def render_top_jobs(
     return service.memo(key, lambda: _top_jobs(service, state))
 
 
-def _top_jobs(
-    service: Service, state: ViewState
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+def _top_jobs(service: Service, state: ViewState) -> tuple[list[dict[str, Any]], list[Column], str]:
     lang = state.lang
     catalog = service.catalog()
     months = service.status().months
@@ -337,7 +325,7 @@ def _top_jobs(
             "trend": transforms.rank_change_text(
                 r.rank_change, bool(r.is_new), t("badge_new", lang)
             ),
-            "is_new": bool(r.is_new),
+            "trend_class": transforms.rank_change_class(r.rank_change, bool(r.is_new)),
             "poste": r.poste_label,
             "metier": r.metier_label,
             "family": r.family_label,
@@ -363,27 +351,18 @@ def _top_jobs(
     return rows, top_jobs_columns(lang), caption
 
 
-def top_jobs_columns(lang: str) -> list[dict[str, Any]]:
+def top_jobs_columns(lang: str) -> list[Column]:
     return [
-        {"field": "rank", "headerName": t("col_rank", lang), "maxWidth": 90, "sort": "asc"},
-        {
-            "field": "trend",
-            "headerName": t("col_trend", lang),
-            "maxWidth": 120,
-            "cellClassRules": {
-                "trend-up": "params.value && params.value.startsWith('▲')",
-                "trend-down": "params.value && params.value.startsWith('▼')",
-                "trend-new": "params.data && params.data.is_new",
-            },
-        },
-        {"field": "poste", "headerName": t("col_poste", lang), "minWidth": 180},
-        {"field": "metier", "headerName": t("col_metier", lang), "minWidth": 150},
-        {"field": "family", "headerName": t("col_family", lang), "minWidth": 150},
-        _numeric_column("job_offers", t("col_offers_quarter", lang), NUMBER_FORMATTER),
-        _numeric_column("trainings", t("col_trainings_quarter", lang), NUMBER_FORMATTER),
-        _numeric_column("tension_index", t("col_index", lang), INDEX_FORMATTER),
-        {"field": "status", "headerName": t("col_status", lang), "minWidth": 150},
-        {"field": "reliability", "headerName": t("col_reliability", lang), "minWidth": 130},
+        Column("rank", t("col_rank", lang), "int"),
+        Column("trend", t("col_trend", lang)),
+        Column("poste", t("col_poste", lang)),
+        Column("metier", t("col_metier", lang)),
+        Column("family", t("col_family", lang)),
+        Column("job_offers", t("col_offers_quarter", lang), "int"),
+        Column("trainings", t("col_trainings_quarter", lang), "int"),
+        Column("tension_index", t("col_index", lang), "index"),
+        Column("status", t("col_status", lang)),
+        Column("reliability", t("col_reliability", lang)),
     ]
 
 

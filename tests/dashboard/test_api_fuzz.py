@@ -80,7 +80,8 @@ def test_api_conforms_to_its_description(
         )
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case: schemathesis.Case) -> None:
-            response = case.call()
+            # The WSGI transport does not decode bodies: ask for them as they are.
+            response = case.call(headers={"Accept-Encoding": "identity"})
             statuses[(case.operation.label, response.status_code)] += 1
             try:
                 case.validate_response(response, checks=CHECKS)

@@ -35,7 +35,7 @@ def test_map_table_rows_equal_the_api_rows(service: Service, catalog: Catalog, g
     for row in rows:
         assert row["job_offers"] == api[row["code"]].job_offers
         assert row["trainings"] == api[row["code"]].trainings
-    assert {c["field"] for c in columns} >= {"code", "job_offers", "tension_index", "status"}
+    assert {c.key for c in columns} >= {"code", "job_offers", "tension_index", "status"}
     assert go.Figure(figure).layout.geo.visible is False
 
 
@@ -99,7 +99,7 @@ def test_top_jobs_follow_region_and_family(service: Service, catalog: Catalog) -
     offers = [r["job_offers"] for r in rows]
     assert offers == sorted(offers, reverse=True)
     assert caption.startswith("Bretagne, T1 2023")
-    assert columns[0]["field"] == "rank"
+    assert columns[0].key == "rank"
 
 
 def test_csv_download_matches_the_api_csv(service: Service, catalog: Catalog, sqlite_url) -> None:
