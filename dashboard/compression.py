@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_compress import Compress
 
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/geodata/")
@@ -76,3 +76,13 @@ def enable_compression(server: Flask) -> None:
         COMPRESS_CACHE_KEY=static_cache_key,
     )
     Compress(server)
+
+    # Registered after Flask-Compress, so it runs before it (Flask runs them in reverse).
+    @server.after_request
+    def buffer_static_file(response: Response) -> Response:
+        """Flask streams files from disk, and a stream is not compressed: static files are
+        small enough to be held in memory, once per process, compressed."""
+        if response.direct_passthrough and request.path.startswith(STATIC_PREFIXES):
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response

@@ -356,7 +356,7 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
     figure = {
         "data": [main, colorbar, rings, *legend, *_inset_traces(geometry, lang)],
         "layout": theme.base_layout(
-            margin={"l": 0, "r": 0, "t": 22, "b": 90},
+            margin={"l": 0, "r": 0, "t": 44, "b": 90},
             separators=theme.separators(lang),
             legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center", "yanchor": "top"},
             autosize=True,
@@ -577,11 +577,11 @@ def build_trend_figure(
     tickvals, ticktext = _month_axis(months, lang)
     layout = theme.base_layout(
         separators=theme.separators(lang),
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
         uirevision="trend",
         height=520,
         hovermode="x unified" if months else "closest",
-        margin={"l": 80, "r": 10, "t": 60, "b": 40},
+        margin={"l": 80, "r": 10, "t": 30, "b": 40},
         xaxis={
             "domain": [0, 1],
             "anchor": "y",

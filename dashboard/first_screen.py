@@ -96,6 +96,8 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         }
     if report:
         props[(ids.REPORT_BACK, "href")] = "./" + state.to_query()
+        props[(ids.URL, "search")] = state.to_query()
+        props[(ids.LANG_STORE, "data")] = state.lang
         return {**props, **panels.report_props(deps, state)}
     notice = panels.notice_text(ignored, False, state.lang)
     props.update(panels.state_props(deps, catalog, state, notice))
@@ -250,11 +252,25 @@ class FirstScreenDash(Dash):
             DEPENDENCIES_SCRIPT_ID, json.dumps(self._callback_list)
         )
         page = super().interpolate_index(**{**kwargs, "app_entry": entry + inline})
-        return page.replace("<html>", f'<html lang="{lang}">', 1)
+        page = page.replace("<html>", f'<html lang="{lang}">', 1)
+        return page.replace("</head>", _canonical_link(layout) + "</head>", 1)
+
+
+def _component(layout: Component, component_id: str) -> Component | None:
+    return next((c for c in walk(layout) if getattr(c, "id", None) == component_id), None)
 
 
 def _layout_lang(layout: Component) -> Any:
-    for component in walk(layout):
-        if getattr(component, "id", None) == ids.LANG_STORE:
-            return component.data
-    return None
+    store = _component(layout, ids.LANG_STORE)
+    return None if store is None else store.data
+
+
+def _canonical_link(layout: Component) -> str:
+    """The address of the view shown, completed with its defaults and without what was
+    ignored: ``assets/first-screen.js`` puts it in the address bar, so it can be shared."""
+    location = _component(layout, ids.URL)
+    search = getattr(location, "search", None)
+    if search is None:  # no view could be read (database down): the address stays as it is
+        return ""
+    path = getattr(location, "pathname", None) or "/"
+    return f'<link rel="canonical" href="{html_escape.escape(path + search)}">'

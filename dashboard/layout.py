@@ -446,7 +446,6 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                         _compare_card(),
                         _card(
                             "top_jobs_title",
-                            html.P(id=ids.TOP_JOBS_CAPTION, className="hint"),
                             _table(ids.TOP_JOBS),
                             extra_class="area-top",
                         ),

@@ -278,7 +278,9 @@ def breakdown_fallback(message: str) -> Props:
 def top_jobs_props(deps: StaticDeps, state: ViewState, sort: Any = None) -> Props:
     rows, columns, caption = views.render_top_jobs(deps.service, state)
     order = tables.SortOrder.from_store(sort, columns, views.TOP_JOBS_ORDER)
-    table = tables.render_table(ids.TOP_JOBS, caption, columns, rows, order, state.lang)
+    table = tables.render_table(
+        ids.TOP_JOBS, caption, columns, rows, order, state.lang, ids.TOP_JOBS_CAPTION
+    )
     return {(ids.TOP_JOBS, "children"): table}
 
 

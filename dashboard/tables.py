@@ -118,12 +118,13 @@ def render_table(
     rows: Sequence[dict[str, Any]],
     order: SortOrder,
     lang: str,
+    caption_id: str | None = None,
 ) -> html.Table:
     """The whole table for ``rows`` shown in ``order``; ``<row key>_class`` styles a cell."""
     ordered = sorted_rows(rows, order)
     return html.Table(
         [
-            html.Caption(caption),
+            html.Caption(caption, **({"id": caption_id} if caption_id else {})),
             html.Thead(html.Tr([_header(table_id, c, order, lang) for c in columns])),
             html.Tbody([_row(columns, r, lang) for r in ordered]),
         ],

@@ -295,24 +295,23 @@ def add_to_multi_dropdown(page: Page, component_id: str, value: str) -> None:
     popup.wait_for(state="detached")
 
 
-def grid_rows(page: Page, grid_id: str) -> list[dict[str, str]]:
-    """The rows an AG Grid displays, top to bottom: column id → the cell's text."""
+def grid_rows(page: Page, table_id: str) -> list[dict[str, str]]:
+    """The rows a data table displays, top to bottom: column key → the cell's text."""
     return page.evaluate(
-        """(id) => Array.from(document.querySelectorAll(
-              `#${id} .ag-center-cols-container .ag-row[row-index]`))
-            .sort((a, b) => Number(a.getAttribute('row-index'))
-                            - Number(b.getAttribute('row-index')))
-            .map(row => Object.fromEntries(Array.from(row.querySelectorAll('[col-id]'))
-              .map(cell => [cell.getAttribute('col-id'), cell.innerText.trim()])))""",
-        grid_id,
+        """(id) => Array.from(document.querySelectorAll(`#${id} tbody tr`))
+            .map(row => Object.fromEntries(Array.from(row.querySelectorAll('[data-col]'))
+              .map(cell => [cell.getAttribute('data-col'), cell.innerText.trim()])))""",
+        table_id,
     )
 
 
-def grid_headers(page: Page, grid_id: str) -> list[str]:
-    """The header texts of an AG Grid, left to right."""
-    return [
-        text.strip() for text in page.locator(f"#{grid_id} .ag-header-cell-text").all_inner_texts()
-    ]
+def grid_headers(page: Page, table_id: str) -> list[str]:
+    """The header texts of a data table, left to right (without the sort arrow)."""
+    return page.evaluate(
+        """(id) => Array.from(document.querySelectorAll(`#${id} thead th button`))
+            .map(b => b.firstChild.textContent.trim())""",
+        table_id,
+    )
 
 
 def plotly_figure(page: Page, component_id: str) -> dict[str, Any]:

@@ -305,10 +305,7 @@ def test_fragile_values_are_faded_and_flagged_on_map_and_table(page, api):
 
     # The map's table says the same, in its "Fiabilité" column.
     page.locator("#txt-map_table_title").click()
-    page.wait_for_function(
-        "() => document.querySelectorAll('#map-table .ag-center-cols-container .ag-row')"
-        ".length >= 101"
-    )
+    page.wait_for_function("() => document.querySelectorAll('#map-table tbody tr').length >= 101")
     assert "Fiabilité" in grid_headers(page, "map-table")
     table = grid_rows(page, "map-table")
     assert len(table) == 101
@@ -333,8 +330,8 @@ def test_fragile_values_are_faded_and_flagged_on_map_and_table(page, api):
     }
     assert marked == fragile
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('#map-table .ag-header-cell-text'))"
-        ".some(e => e.innerText.trim() === 'Reliability')"
+        "() => Array.from(document.querySelectorAll('#map-table thead th button'))"
+        ".some(e => e.firstChild.textContent.trim() === 'Reliability')"
     )
     flagged = {r["code"] for r in grid_rows(page, "map-table") if r["reliability"]}
     assert flagged == fragile
@@ -369,7 +366,7 @@ def test_excluding_fragile_values_removes_them_from_the_top_30(page):
     wait_for_query(page, fragile="exclude", region=CORSE)
     assert checkbox.is_checked()
     page.wait_for_function(
-        """() => !Array.from(document.querySelectorAll('#top-jobs [col-id=reliability]'))
+        """() => !Array.from(document.querySelectorAll('#top-jobs [data-col=reliability]'))
                  .some(c => c.innerText.includes('Valeur fragile'))"""
     )
     after = _top_rows(page)
@@ -390,7 +387,7 @@ def test_excluding_fragile_values_removes_them_from_the_top_30(page):
     page.locator("#filter-fragile label").click()
     wait_for_query(page, fragile=None, region=CORSE)
     page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('#top-jobs [col-id=reliability]'))
+        """() => Array.from(document.querySelectorAll('#top-jobs [data-col=reliability]'))
                  .some(c => c.innerText.includes('Valeur fragile'))"""
     )
     assert _top_rows(page) == before
