@@ -185,7 +185,10 @@ def register_panels(app: Dash, deps: StaticDeps) -> None:
         extra: list[Input | State] = []
         if name == "map":
             extra = [State(ids.MAP_SIGNATURE, "data")]
-        elif name in ("map_table", "top_jobs"):
+        elif name == "map_table":
+            opened = Input(ids.text_id("map_table_title"), "n_clicks")
+            extra = [Input(panels.SORT_STORES[name], "data"), opened]
+        elif name == "top_jobs":
             extra = [Input(panels.SORT_STORES[name], "data")]
         elif name == "tools":
             extra = [Input(ids.TOOLS, "data")]

@@ -15,10 +15,13 @@ figure. The layout comes from the same panel functions as the callbacks (``panel
 
 from __future__ import annotations
 
+import hashlib
 import html as html_escape
 import json
+import re
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dash import Dash
@@ -36,6 +39,20 @@ if TYPE_CHECKING:
 
 LAYOUT_SCRIPT_ID = "genscan-layout"
 DEPENDENCIES_SCRIPT_ID = "genscan-dependencies"
+# Charts below the fold: their figures wait in a store until the chart scrolls into view
+# (``assets/deferred-graphs.js``), so the first screen only pays for drawing the map.
+DEFERRED_GRAPHS = (ids.TREND, ids.BREAKDOWN, ids.BREAKDOWN_REGION)
+# Cards below the fold have no static HTML: React draws them, and nothing on screen moves.
+BELOW_THE_FOLD = {
+    "area-trend",
+    "area-breakdown",
+    "area-regions",
+    "area-sim",
+    "area-compare",
+    "area-top",
+    "area-method",
+    "app-footer",
+}
 
 
 # -- the view of a request ---------------------------------------------------------------------
@@ -105,6 +122,8 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         values, _failed = panels.guarded(lambda r=render: r(deps, state), fallback, state.lang)
         props.update(values)
     props.update(panels.methodology_props(deps, state.lang))
+    deferred = {graph: props.pop((graph, "figure")) for graph in DEFERRED_GRAPHS}
+    props[(ids.DEFERRED_FIGURES, "data")] = deferred
     return props
 
 
@@ -180,7 +199,8 @@ def to_html(node: Any) -> str:
         return html_escape.escape(str(node))
     if node._namespace == "dash_html_components":
         tag = node._type.lower()
-        if getattr(node, "hidden", False):
+        classes = set((getattr(node, "className", None) or "").split())
+        if getattr(node, "hidden", False) or classes & BELOW_THE_FOLD:
             return ""
         inner = "" if tag in _VOID else to_html(getattr(node, "children", None))
         closing = "" if tag in _VOID else f"</{tag}>"
@@ -236,10 +256,30 @@ def _inline_json(script_id: str, payload: str) -> str:
     return f'<script id="{script_id}" type="application/json">{safe}</script>'
 
 
+BOOT_SCRIPT = "boot.js"  # in assets/, left out of Dash's own list (``assets_ignore``)
+WAITING_TYPE = "text/x-genscan-deferred"  # a script type the browser neither fetches nor runs
+SCRIPTS_LOADED_EVENT = "genscan:scripts-loaded"
+_SCRIPT_URL = re.compile(r'<script src="([^"]+)"></script>')
+
+
 class FirstScreenDash(Dash):
-    """Dash whose index page carries its layout, its callbacks and their static HTML."""
+    """Dash whose index page carries its layout, its callbacks and their static HTML.
+
+    Its scripts start downloading at once (``<link rel="preload">``) but run only after the
+    static HTML has been painted: they are written with a type the browser does not run, and
+    ``assets/boot.js`` runs them, in order, after the first frame, then tells the renderer to
+    start. Run straight away, they kept the browser from
+    painting anything until all of them had been evaluated.
+    """
 
     genscan_deps: StaticDeps | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, assets_ignore=re.escape(BOOT_SCRIPT), **kwargs)
+        # Before the CSP hashes are taken (``factory``): the policy names this script.
+        self.renderer = (
+            f"document.addEventListener('{SCRIPTS_LOADED_EVENT}', () => {{ {self.renderer} }});"
+        )
 
     def interpolate_index(self, **kwargs: Any) -> str:
         deps = self.genscan_deps
@@ -251,9 +291,25 @@ class FirstScreenDash(Dash):
         inline = _inline_json(LAYOUT_SCRIPT_ID, to_json(layout)) + _inline_json(
             DEPENDENCIES_SCRIPT_ID, json.dumps(self._callback_list)
         )
-        page = super().interpolate_index(**{**kwargs, "app_entry": entry + inline})
+        urls = _SCRIPT_URL.findall(kwargs["scripts"])
+        preloads = "".join(f'<link rel="preload" as="script" href="{u}">' for u in urls)
+        boot = self.get_asset_url(BOOT_SCRIPT) + f"?v={self._boot_version()}"
+        waiting = kwargs["scripts"].replace("<script src=", f'<script type="{WAITING_TYPE}" src=')
+        scripts = waiting + f'<script defer src="{boot}"></script>'
+        page = super().interpolate_index(
+            **{
+                **kwargs,
+                "css": kwargs["css"] + preloads,
+                "app_entry": entry + inline,
+                "scripts": scripts,
+            }
+        )
         page = page.replace("<html>", f'<html lang="{lang}">', 1)
         return page.replace("</head>", _canonical_link(layout) + "</head>", 1)
+
+    def _boot_version(self) -> str:
+        path = Path(self.config.assets_folder) / BOOT_SCRIPT
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _component(layout: Component, component_id: str) -> Component | None:

@@ -308,6 +308,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "col_reliability": ("Fiabilité", "Reliability"),
     "lang_switch": ("Langue", "Language"),
+    "compare_label": ("Territoires comparés", "Territories compared"),
     "sort_by": ("Trier par {column}", "Sort by {column}"),
     "map_table_caption": ("Chiffres de la carte. {selection}", "Figures of the map. {selection}"),
     "fragile_excluded_note": (

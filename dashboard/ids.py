@@ -29,6 +29,7 @@ MAP = "map"
 MAP_TABLE = "map-table"
 MAP_TABLE_SORT = "map-table-sort"
 MAP_SIGNATURE = "map-signature"
+DEFERRED_FIGURES = "deferred-figures"  # first-screen charts below the fold, drawn when seen
 KEY_FIGURES = "key-figures"
 BREAKDOWN = "breakdown"
 BREAKDOWN_REGION = "breakdown-region"

@@ -58,7 +58,8 @@ def _field(label_key: str, control: Any, control_id: str) -> html.Div:
     return html.Div(
         [
             html.Label(t(label_key, DEFAULT_LANG), id=ids.text_id(label_key), htmlFor=control_id),
-            control,
+            # Holds the control's height while its script loads: nothing below moves.
+            html.Div(control, className="control-slot"),
         ],
         className="field",
     )
@@ -185,12 +186,18 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
     )
 
 
-def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> dcc.Graph:
-    return dcc.Graph(
-        id=component_id,
-        config=config or GRAPH_CONFIG,
+def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> html.Div:
+    """A chart in a slot of its height, so that nothing moves while its script loads."""
+    return html.Div(
+        dcc.Graph(
+            id=component_id,
+            config=config or GRAPH_CONFIG,
+            style={"minHeight": f"{height}px"},
+            figure={"data": [], "layout": {"height": height}},
+        ),
+        className="graph-slot",
         style={"minHeight": f"{height}px"},
-        figure={"data": [], "layout": {"height": height}},
+        **{"data-graph": component_id},
     )
 
 
@@ -245,6 +252,9 @@ def _compare_card() -> html.Section:
         _text("compare_intro", html.P, className="hint"),
         html.Div(
             [
+                _text(
+                    "compare_label", html.Label, htmlFor=ids.COMPARE, className="visually-hidden"
+                ),
                 dcc.Dropdown(
                     id=ids.COMPARE,
                     options=[],
@@ -326,6 +336,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
         dcc.Store(id=ids.DB_ERROR),
         dcc.Store(id=ids.LANG_APPLIED),
         dcc.Store(id=ids.MAP_SIGNATURE),
+        dcc.Store(id=ids.DEFERRED_FIGURES),
         dcc.Store(id=ids.MAP_TABLE_SORT),
         dcc.Store(id=ids.TOP_JOBS_SORT),
         dcc.Interval(id=ids.RETRY, interval=5000, disabled=True),
@@ -401,13 +412,16 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                         ),
                         _card(
                             "map_title",
-                            dcc.Graph(
-                                id=ids.MAP,
-                                config=deps.map_config,
-                                className="map-graph",
-                                responsive=True,
-                                style={"height": "640px"},
-                                figure={"data": [], "layout": {}},
+                            html.Div(
+                                dcc.Graph(
+                                    id=ids.MAP,
+                                    config=deps.map_config,
+                                    className="map-graph",
+                                    responsive=True,
+                                    style={"height": "640px"},
+                                    figure={"data": [], "layout": {}},
+                                ),
+                                className="graph-slot map-slot",
                             ),
                             html.P(
                                 [_text("map_help"), " ", _text("insets_note")],

@@ -68,6 +68,7 @@ TEXT_KEYS = (
     "sim_planned",
     "compare_title",
     "compare_intro",
+    "compare_label",
     "lang_switch",
 )
 # The filter controls, each with the view field it shows.
@@ -226,7 +227,13 @@ def map_fallback(message: str) -> Props:
     return {(ids.MAP, "figure"): figures.empty_figure(message), (ids.MAP_SIGNATURE, "data"): None}
 
 
-def map_table_props(deps: StaticDeps, state: ViewState, sort: Any = None) -> Props:
+def map_table_props(
+    deps: StaticDeps, state: ViewState, sort: Any = None, opened: Any = None
+) -> Props:
+    """The map's figures as a table, once its disclosure has been opened: until then its
+    hundred rows would only weigh on the first screen."""
+    if not opened:
+        return {(ids.MAP_TABLE, "children"): None}
     rows, columns = views.render_map_table(deps.service, state)
     order = tables.SortOrder.from_store(sort, columns, views.MAP_TABLE_ORDER)
     caption = t(

@@ -224,7 +224,15 @@ def click_department(page: Page, feature_id: str) -> None:
 
 
 def graph_traces(page: Page, component_id: str) -> list[dict[str, Any]]:
-    """Name, x and y of every trace of a ``dcc.Graph`` as Plotly holds them."""
+    """Name, x and y of every trace of a ``dcc.Graph`` as Plotly holds them.
+
+    A chart below the fold is drawn when it comes into view: it is scrolled to first."""
+    page.locator(f"#{component_id}").scroll_into_view_if_needed()
+    page.wait_for_function(
+        """(id) => { const gd = document.querySelector(`#${id} .js-plotly-plot`);
+                     return gd && gd._fullData && gd._fullData.length > 0; }""",
+        arg=component_id,
+    )
     return page.evaluate(
         """(id) => document.querySelector(`#${id} .js-plotly-plot`)._fullData.map(t => ({
           name: t.name, x: t.x ? Array.from(t.x) : [], y: t.y ? Array.from(t.y) : [],
