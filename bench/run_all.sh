@@ -44,6 +44,8 @@ echo "== recolour payload, first page, interaction time (SQLite, 27 months)"
 serve "$DEMO" demo
 $PY -m bench.recolour_payload --url "$URL"
 $PY -m bench.first_page --url "$URL" --runs 10
+$PY -m bench.first_load_bytes --url "$URL" --runs 3 --path / --path '/?region=53&family=DATA&metric=tension'
+$PY -m bench.lighthouse --url "$URL" --runs 3 --out "$WORK/lighthouse" || true  # needs npm
 $PY -m bench.interaction_time --url "$URL" --runs 300
 echo "== 200 users for 2 minutes (locust, SQLite, 27 months)"
 .venv/bin/locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host "$URL" \
