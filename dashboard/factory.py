@@ -121,13 +121,14 @@ def _register_every_resource(app: Dash) -> None:
 
 
 def _cache_versioned_assets(server: Flask) -> None:
-    """``/assets/…?m=<version>`` never changes under its URL: cache it for a year."""
+    """``/assets/…?m=<version>`` (Dash's) or ``?v=<hash>`` never changes under its URL: cache it
+    for a year."""
 
     @server.after_request
     def versioned_assets(response: Response) -> Response:
         if (
             request.path.startswith("/assets/")
-            and request.args.get("m")
+            and (request.args.get("m") or request.args.get("v"))
             and response.status_code == 200
         ):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

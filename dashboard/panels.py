@@ -233,7 +233,7 @@ def map_table_props(
     """The map's figures as a table, once its disclosure has been opened: until then its
     hundred rows would only weigh on the first screen."""
     if not opened:
-        return {(ids.MAP_TABLE, "children"): None}
+        return {}  # nothing to send: the table stays as it is (empty) until it is opened
     rows, columns = views.render_map_table(deps.service, state)
     order = tables.SortOrder.from_store(sort, columns, views.MAP_TABLE_ORDER)
     caption = t(

@@ -1,4 +1,5 @@
-"""Take the README's screenshots of the decision tools from a running app.
+"""Take the README's screenshots (the page on desktop and phone, the decision tools) from a
+running app.
 
 Drives Debian's headless Chromium through Playwright over a running dashboard (the demo history
 makes the pictures of the README) and saves one PNG per feature under ``docs/screenshots/``:
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -44,9 +46,36 @@ def settle(page: Page) -> None:
         page.wait_for_timeout(300)
 
 
+def reveal(page: Page) -> None:
+    """Scroll the whole page once: charts below the fold are drawn when they come into view."""
+    height = page.evaluate("document.body.scrollHeight")
+    for y in range(0, height, 400):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(60)
+    settle(page)
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+# file name → (address, viewport): the whole page as a visitor first sees it
+OVERVIEWS = {
+    "dashboard-desktop.png": ("/", {"width": 1366, "height": 900}),
+    "dashboard-phone.png": ("/?region=53&family=DATA", {"width": 390, "height": 844}),
+}
+
+
+def overview(browser: Any, base: str, address: str, viewport: dict[str, int], target: Path) -> None:
+    page = browser.new_page(viewport=viewport)
+    page.goto(base.rstrip("/") + address)
+    settle(page)
+    reveal(page)
+    page.screenshot(path=str(target), full_page=True)
+    page.close()
+
+
 def shoot(page: Page, base: str, address: str, selector: str, target: Path) -> None:
     page.goto(base.rstrip("/") + address)
     settle(page)
+    reveal(page)
     parts = page.locator(selector)
     if parts.count() == 1:
         parts.first.screenshot(path=str(target))
@@ -71,6 +100,9 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, (address, viewport) in OVERVIEWS.items():
+            overview(browser, args.url, address, viewport, OUT / name)
+            print(f"{name}: {address}")
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for name, (address, selector) in SHOTS.items():
             shoot(page, args.url, address, selector, OUT / name)

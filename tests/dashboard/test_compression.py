@@ -50,15 +50,15 @@ def test_gzip_when_brotli_is_not_accepted(client: FlaskClient) -> None:
 
 
 def test_callback_responses_are_compressed(client: FlaskClient) -> None:
-    """The map table's callback, as a browser posts it for a month change."""
+    """The top 30's callback, as a browser posts it for a month change."""
     # Recorded on the demo history: moved onto the fixture database's months.
     text = PAYLOADS.read_text(encoding="utf-8").replace("2024-11", "2023-01")
     recorded = json.loads(text)
-    body = next(r for r in recorded if r["output"].startswith("..map-table.children"))
+    body = next(r for r in recorded if r["output"].startswith("..top-jobs.children"))
     response = client.post("/_dash-update-component", json=body, headers={"Accept-Encoding": "br"})
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
-    assert b"map-table" in brotli.decompress(response.get_data())
+    assert b"top-jobs" in brotli.decompress(response.get_data())
 
 
 def test_versioned_static_files_are_cached_for_a_year(client: FlaskClient) -> None:
