@@ -20,8 +20,25 @@
     });
   }
 
-  // The first paint happens before the next animation frame's callbacks have returned.
-  window.requestAnimationFrame(function () {
-    window.setTimeout(loadAll, 0);
-  });
+  var started = false;
+  function start() {
+    if (!started) {
+      started = true;
+      loadAll();
+    }
+  }
+  // Start once the browser reports its first contentful paint; a page that cannot paint yet
+  // (opened in a background tab, say) starts anyway after a second.
+  try {
+    new PerformanceObserver(function (entries) {
+      if (entries.getEntriesByName("first-contentful-paint").length) {
+        start();
+      }
+    }).observe({ type: "paint", buffered: true });
+  } catch (error) {
+    window.requestAnimationFrame(function () {
+      window.setTimeout(start, 0);
+    });
+  }
+  window.setTimeout(start, 1000);
 })();
