@@ -3,6 +3,7 @@ callbacks, so the first screen needs no callback."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app, first_screen, ids, panels
 from dashboard.state import ViewState
+from data_access.cli import main as data_cli
 from data_access.queries import Catalog
 from data_access.settings import Settings
 
@@ -142,3 +144,22 @@ def test_to_html_writes_components_as_static_markup() -> None:
     assert "mai 2024" in out
     assert "<b>" not in out  # hidden elements are left out, text is escaped
     assert '<span style="font-size:12px">a &amp; b</span>' in out
+
+
+def test_a_page_is_kept_until_the_next_import(sqlite_url: str, catalog: Catalog, tmp_path) -> None:
+    """The page of an address is computed once per data version: an import replaces it."""
+    app = create_app(Settings(database_url=sqlite_url, seed_demo_if_empty=False))
+    client = app.server.test_client()
+    month = catalog.months[-1]
+    address = f"/?month={month}&metric=job_offers&department=29"
+    first = client.get(address).get_data(as_text=True)
+    assert client.get(address).get_data(as_text=True) == first
+    poste = catalog.job_map["poste_code"].iloc[0]
+    correction = tmp_path / "correction.csv"
+    correction.write_text(f"month,department,poste,job_offers\n{month},29,{poste},987654\n")
+    settings = Settings(database_url=sqlite_url)
+    assert data_cli(["import", str(correction)], settings=settings, out=io.StringIO()) == 0
+    after = client.get(address).get_data(as_text=True)
+    assert after != first
+    kf = _props(_inline(after, first_screen.LAYOUT_SCRIPT_ID))[ids.KEY_FIGURES]["children"]
+    assert "987" in json.dumps(kf)
