@@ -167,15 +167,22 @@ def table_records(
     return records
 
 
+def _index_columns(lang: str) -> list[Column]:
+    """The tension index, its status and the reliability flag: last in both tables."""
+    return [
+        Column("tension_index", t("col_index", lang), "index"),
+        Column("status", t("col_status", lang)),
+        Column("reliability", t("col_reliability", lang)),
+    ]
+
+
 def map_table_columns(lang: str, change_metric: str | None = None) -> list[Column]:
     columns = [
         Column("code", t("col_code", lang)),
         Column("name", t("department", lang)),
         Column("job_offers", t("col_offers", lang), "int"),
         Column("trainings", t("col_trainings", lang), "int"),
-        Column("tension_index", t("col_index", lang), "index"),
-        Column("status", t("col_status", lang)),
-        Column("reliability", t("col_reliability", lang)),
+        *_index_columns(lang),
     ]
     if change_metric is not None:
         title = {
@@ -360,9 +367,7 @@ def top_jobs_columns(lang: str) -> list[Column]:
         Column("family", t("col_family", lang)),
         Column("job_offers", t("col_offers_quarter", lang), "int"),
         Column("trainings", t("col_trainings_quarter", lang), "int"),
-        Column("tension_index", t("col_index", lang), "index"),
-        Column("status", t("col_status", lang)),
-        Column("reliability", t("col_reliability", lang)),
+        *_index_columns(lang),
     ]
 
 
