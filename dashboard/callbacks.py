@@ -272,9 +272,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
         if not state.month:
             return [html.P(t("no_month", state.lang))], no_update, no_update
         props, _failed = panels.guarded(
-            lambda: panels.report_props(deps, state),
-            lambda message: {(ids.REPORT_CONTENT, "children"): [html.P(message)]},
-            state.lang,
+            lambda: panels.report_props(deps, state), panels.report_fallback, state.lang
         )
         return props[(ids.REPORT_CONTENT, "children")], "./" + state.to_query(), state.lang
 

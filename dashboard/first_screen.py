@@ -116,7 +116,10 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         props[(ids.REPORT_BACK, "href")] = "./" + state.to_query()
         props[(ids.URL, "search")] = state.to_query()
         props[(ids.LANG_STORE, "data")] = state.lang
-        return {**props, **panels.report_props(deps, state)}
+        report_page, _failed = panels.guarded(
+            lambda: panels.report_props(deps, state), panels.report_fallback, state.lang
+        )
+        return {**props, **report_page}
     notice = panels.notice_text(ignored, False, state.lang)
     props.update(panels.state_props(deps, catalog, state, notice))
     for render, fallback in panels.STATE_PANELS.values():

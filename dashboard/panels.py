@@ -336,6 +336,10 @@ def report_props(deps: StaticDeps, state: ViewState) -> Props:
     return {(ids.REPORT_CONTENT, "children"): content}
 
 
+def report_fallback(message: str) -> Props:
+    return {(ids.REPORT_CONTENT, "children"): [html.P(message)]}
+
+
 # The content panels the state store drives, each with its fallback.
 STATE_PANELS: dict[str, tuple[Callable[..., Props], Callable[[str], Props]]] = {
     "map": (map_props, map_fallback),
