@@ -28,7 +28,7 @@
         }
       });
     },
-    { rootMargin: "200px 0px" }
+    { rootMargin: "0px" }  // drawn when it shows, not while the first screen loads
   );
 
   function hydrated() {

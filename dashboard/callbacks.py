@@ -230,6 +230,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
         "}",
         Output(ids.LANG_APPLIED, "data"),
         Input(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,  # the server wrote the page's language and title
     )
     app.clientside_callback(
         "function(pathname) {"
@@ -242,6 +243,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
         Output(ids.REPORT_PAGE, "hidden"),
         Output(ids.DASHBOARD_PAGE, "hidden"),
         Input(ids.URL, "pathname"),
+        prevent_initial_call=True,  # the server showed the page the address asks for
     )
     app.clientside_callback(
         "function(clicks) { if (clicks) { window.print(); } return clicks || 0; }",

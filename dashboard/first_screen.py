@@ -326,12 +326,15 @@ class FirstScreenDash(Dash):
         page = super().interpolate_index(
             **{
                 **kwargs,
+                "title": t("page_title", lang),
                 "css": kwargs["css"] + preloads,
                 "app_entry": entry + inline,
                 "scripts": scripts,
             }
         )
         page = page.replace("<html>", f'<html lang="{lang}">', 1)
+        if _component(layout, ids.DASHBOARD_PAGE).hidden:  # the report: print styles on
+            page = page.replace("<body>", '<body class="printing-report">', 1)
         return page.replace("</head>", _canonical_link(layout) + "</head>", 1)
 
     def _boot_version(self) -> str:
