@@ -66,7 +66,7 @@ def cmd_import(
     for path in files:
         started = time.perf_counter()
         try:
-            snapshot = read_snapshot_file(path, rules, show_progress=err.isatty())
+            snapshot = read_snapshot_file(path, rules)
         except SnapshotRejected as exc:
             _print_rejection(exc, err)
             status = EXIT_REJECTED

@@ -6,24 +6,44 @@ duration, so a killed process or a concurrent import can never leave a month hal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from pandas.api.extensions import ExtensionArray
+from sqlalchemy import (
+    Connection,
+    Engine,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from data_access import schema
 from data_access.db import is_sqlite, migrate
 from data_access.importer import Snapshot
 from data_access.reference import ReferenceData
-from data_access.rollup import compute_rollup
+from data_access.rollup import rollup_columns
 
 IMPORT_LOCK_KEY = 720_230_001  # arbitrary, constant: the PostgreSQL advisory lock of imports
 INSERT_CHUNK = 20_000
 COPY_CHUNK = 200_000
+# Up to a year re-sent is compared with what is stored, to rewrite only what changed.
+COMPARED_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -37,41 +57,82 @@ class ImportResult:
     already_imported: bool
 
 
-def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return list(clean.itertuples(index=False, name=None))
+def _python_list(values: np.ndarray | ExtensionArray) -> list[Any]:
+    """Plain Python values, None where missing: what the drivers bind."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values.tolist()
+    return pd.array(values, copy=False).to_numpy(dtype=object, na_value=None).tolist()
 
 
-def _bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    """Insert a frame whose columns are named as the table's, at bulk speed.
+def _csv_field(value: Any) -> str:
+    """One value as a field of COPY's CSV format, where an empty unquoted field is NULL."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text == "" or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
-    PostgreSQL gets COPY, SQLite one prepared ``executemany``: both run inside the caller's
-    transaction, on the same connection.
+
+def _csv_fields(values: list[Any], integer: bool) -> list[str]:
+    """A column as CSV fields; each distinct text is formatted once (codes repeat a lot)."""
+    if integer:  # counts are never quoted
+        return ["" if v is None else str(v) for v in values]
+    fields = {v: _csv_field(v) for v in set(values)}
+    if all(type(v) is str and fields[v] == v for v in fields):
+        return values
+    return [fields[v] for v in values]
+
+
+def _copy(conn: Connection, table: Table, columns: Mapping[str, list[Any]], length: int) -> None:
+    """COPY rows given column by column as CSV text, block by block.
+
+    Each block is formatted from plain lists while the server still ingests the previous one,
+    on the caller's connection and inside its transaction.
     """
-    if frame.empty:
+    integer = [isinstance(table.c[name].type, Integer) for name in columns]
+    driver = conn.connection.driver_connection
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, length, COPY_CHUNK):
+            fields = [
+                _csv_fields(values[start : start + COPY_CHUNK], is_integer)
+                for values, is_integer in zip(columns.values(), integer, strict=True)
+            ]
+            copy.write("\n".join(map(",".join, zip(*fields, strict=True))) + "\n")
+
+
+def _insert_columns(conn: Connection, table: Table, columns: Mapping[str, list[Any]]) -> None:
+    """Insert rows given column by column (named as the table's), at bulk speed.
+
+    PostgreSQL gets COPY, SQLite one prepared ``executemany`` fed row by row from the columns:
+    both run inside the caller's transaction, on the same connection.
+    """
+    length = len(next(iter(columns.values()), []))
+    if length == 0:
         return
-    columns = list(frame.columns)
     if conn.dialect.name == "postgresql":
-        # CSV text written by pandas in C and streamed in blocks: a million rows without a
-        # Python loop over them. An empty unquoted field is NULL in COPY's CSV format.
-        driver = conn.connection.driver_connection
-        names = ", ".join(columns)
-        sql = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            for start in range(0, len(frame), COPY_CHUNK):
-                block = frame.iloc[start : start + COPY_CHUNK]
-                copy.write(block.to_csv(index=False, header=False, na_rep="", lineterminator="\n"))
+        _copy(conn, table, columns, length)
         return
-    rows = _rows(frame)
+    names = ", ".join(columns)
+    rows = zip(*columns.values(), strict=True)
     if conn.dialect.name == "sqlite":
         placeholders = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-        for start in range(0, len(rows), INSERT_CHUNK):
-            conn.exec_driver_sql(sql, rows[start : start + INSERT_CHUNK])
+        # Straight to the driver, rows zipped as it binds them: no list of a million tuples.
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
+        finally:
+            cursor.close()
         return
     records = [dict(zip(columns, row, strict=True)) for row in rows]
     for start in range(0, len(records), INSERT_CHUNK):
         conn.execute(insert(table), records[start : start + INSERT_CHUNK])
+
+
+def _bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert a frame whose columns are named as the table's (see ``_insert_columns``)."""
+    _insert_columns(conn, table, {c: _python_list(frame[c].array) for c in frame.columns})
 
 
 def _upsert_codes(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -223,24 +284,178 @@ def _read_month_online(conn: Connection, months: list[str]) -> pd.DataFrame:
 
 
 def _merge_measures(
-    existing: pd.DataFrame, incoming: pd.DataFrame, measures: tuple[str, ...]
+    existing: pd.DataFrame | None, incoming: pd.DataFrame, measures: tuple[str, ...]
 ) -> pd.DataFrame:
+    """The months' facts once the file's measures replace theirs, in primary-key order.
+
+    ``existing`` (the stored facts of the months) only matters for a measure the file does not
+    carry; without one, the file's rows are the whole truth and no merge is needed.
+    """
     keys = ["month", "department", "poste"]
     kept = [m for m in schema.MEASURES if m not in measures]
-    old = existing[keys + kept]
-    new = incoming[keys + list(measures)]
-    merged = old.merge(new, on=keys, how="outer")
-    for measure in schema.MEASURES:
-        merged[measure] = merged[measure].astype("Int64")
+    if existing is None or not kept or existing.empty:
+        merged = incoming[keys].copy()
+        for measure in schema.MEASURES:
+            merged[measure] = (
+                incoming[measure].astype("Int64")
+                if measure in measures
+                else pd.array([pd.NA] * len(merged), dtype="Int64")
+            )
+        merged = merged.sort_values(keys, ignore_index=True)
+    else:
+        old = existing[keys + kept]
+        new = incoming[keys + list(measures)]
+        merged = old.merge(new, on=keys, how="outer")  # an outer merge sorts the keys
+        for measure in schema.MEASURES:
+            merged[measure] = merged[measure].astype("Int64")
     has_value = merged[list(schema.MEASURES)].notna().any(axis=1)
     return merged.loc[has_value, keys + list(schema.MEASURES)].reset_index(drop=True)
+
+
+def _other_months(conn: Connection, months: list[str]) -> int:
+    """How many imported months the snapshot leaves alone (every imported month has coverage)."""
+    mm = schema.month_measure.c
+    return conn.execute(
+        select(func.count(func.distinct(mm.month))).where(mm.month.not_in(months))
+    ).scalar_one()
+
+
+def _rollup_indexes() -> list[Index]:
+    """The rollup's secondary indexes as declared, in a fixed order (they come as a set)."""
+    return sorted(schema.rollup.indexes, key=lambda index: str(index.name))
+
+
+def _fact_foreign_keys() -> list[ForeignKeyConstraint]:
+    """The facts' foreign keys as declared, in a fixed order (they come as a set)."""
+    return sorted(schema.fact.foreign_key_constraints, key=lambda fk: str(fk.name))
+
+
+@contextmanager
+def _bulk_load(conn: Connection, enabled: bool) -> Iterator[None]:
+    """Around the writes of a big import: drop what every row would maintain, rebuild it after.
+
+    Building an index once from the loaded table is far cheaper than updating it for each of
+    millions of rows, and on PostgreSQL a foreign key checked row by row costs more than the
+    row itself. It all happens inside the import's transaction, so a failure or a kill leaves
+    indexes and constraints as they were, with the figures. On SQLite, the two secondary
+    indexes of ``rollup`` are rebuilt (the primary key and foreign keys cannot be dropped) and
+    readers keep reading the previous figures; on PostgreSQL, the primary key and indexes of
+    ``rollup`` and the foreign keys of ``fact`` are, and until commit the locks this takes
+    make readers of those tables (and of ``department`` and ``poste``) wait.
+    """
+    if not enabled:
+        yield
+        return
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        for fk in _fact_foreign_keys():
+            conn.execute(DropConstraint(fk))
+        conn.execute(DropConstraint(schema.rollup.primary_key))
+    for index in _rollup_indexes():
+        conn.execute(DropIndex(index))
+    yield
+    if postgres:
+        conn.execute(AddConstraint(schema.rollup.primary_key))
+    for index in _rollup_indexes():
+        conn.execute(CreateIndex(index))
+    if postgres:
+        # Fresh statistics let each foreign key be checked by one hash join over the table.
+        conn.execute(text("ANALYZE fact"))
+        for fk in _fact_foreign_keys():
+            conn.execute(AddConstraint(fk))
+
+
+def _stored_rows(conn: Connection, table: Table, months: list[str]) -> pd.DataFrame:
+    """A table's rows of the months, counts as nullable integers."""
+    result = conn.execute(select(table).where(table.c.month.in_(months)))
+    frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+    for column in table.columns:
+        if isinstance(column.type, Integer):
+            frame[column.name] = frame[column.name].astype("Int64")
+    return frame
+
+
+def _difference(
+    stored: pd.DataFrame, wanted: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(keys of stored rows to delete, wanted rows to insert): whatever is not already there."""
+    values = [c for c in wanted.columns if c not in keys]
+    both = stored.merge(wanted, on=keys, how="outer", suffixes=("_stored", ""), indicator=True)
+    same = both["_merge"] == "both"
+    for column in values:
+        old, new = both[f"{column}_stored"], both[column]
+        same &= (old == new).fillna(False) | (old.isna() & new.isna())
+    stale = both.loc[~same & (both["_merge"] != "right_only"), keys]
+    fresh = both.loc[~same & (both["_merge"] != "left_only"), keys + values]
+    return stale, fresh
+
+
+def _delete_keys(conn: Connection, table: Table, keys: pd.DataFrame) -> None:
+    """Delete the rows with these primary keys: one prepared statement run for each."""
+    if keys.empty:
+        return
+    names = list(keys.columns)
+    where = [table.c[name] == bindparam(f"key_{name}") for name in names]
+    rows = keys.itertuples(index=False, name=None)
+    conn.execute(
+        delete(table).where(*where),
+        [{f"key_{n}": v for n, v in zip(names, row, strict=True)} for row in rows],
+    )
+
+
+def _rewrite_months(
+    conn: Connection,
+    table: Table,
+    months: list[str],
+    columns: Mapping[str, np.ndarray | ExtensionArray],
+    bulk: bool,
+) -> None:
+    """Make ``table``'s rows of ``months`` exactly the given rows (columns named as the table's).
+
+    A bulk load, an import of many months, or one that changes most rows (a new month) deletes
+    the months and inserts every row. Otherwise only the rows that differ from the stored ones
+    are deleted and inserted: importing a month again, or a corrected copy of it, rewrites only
+    the cells it changes and the totals that include them, where the index and foreign-key
+    upkeep of a whole month costs more than the comparison.
+    """
+    if not bulk and len(months) <= COMPARED_MONTHS:
+        wanted = pd.DataFrame(columns)
+        keys = [c.name for c in table.primary_key.columns]
+        stale, fresh = _difference(_stored_rows(conn, table, months), wanted, keys)
+        if len(stale) + len(fresh) <= len(wanted) // 2:
+            _delete_keys(conn, table, stale)
+            _bulk_insert(conn, table, fresh)
+            return
+    conn.execute(delete(table).where(table.c.month.in_(months)))
+    _insert_columns(conn, table, {c: _python_list(v) for c, v in columns.items()})
+
+
+def _frame_columns(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, ExtensionArray]:
+    """A frame's columns under the table's names."""
+    return {names.get(c, c): frame[c].array for c in frame.columns}
+
+
+def _log_import(conn: Connection, snapshot: Snapshot) -> None:
+    conn.execute(
+        insert(schema.import_log).values(
+            file_name=snapshot.file_name,
+            sha256=snapshot.sha256,
+            months=",".join(snapshot.months),
+            measures=",".join(snapshot.measures),
+            row_count=snapshot.row_count,
+            imported_at=datetime.now(UTC),
+        )
+    )
 
 
 def apply_snapshot(engine: Engine, snapshot: Snapshot, ref: ReferenceData) -> ImportResult:
     """Replace, for each month and measure the file covers, the stored figures by the file's.
 
-    Runs in one transaction: readers keep seeing the previous figures until it commits, and a
-    failure or a killed process leaves the months exactly as they were.
+    Runs in one transaction: readers keep seeing the previous figures until it commits (on
+    PostgreSQL a bulk load makes them wait instead), and a failure or a killed process leaves
+    the months exactly as they were. An import that rewrites at least as many months as it
+    leaves alone is loaded in bulk (see ``_bulk_load``); a smaller one writes only the rows that
+    change (see ``_rewrite_months``).
     """
     months = list(snapshot.months)
     measures = snapshot.measures
@@ -265,40 +480,25 @@ def apply_snapshot(engine: Engine, snapshot: Snapshot, ref: ReferenceData) -> Im
         for month in months:
             coverage[month].update(measures)
 
-        existing = _read_month_facts(conn, months)
+        keeps_a_measure = any(m not in measures for m in schema.MEASURES)
+        existing = _read_month_facts(conn, months) if keeps_a_measure else None
         merged = _merge_measures(existing, snapshot.rows, measures)
-        conn.execute(delete(schema.fact).where(schema.fact.c.month.in_(months)))
-        _bulk_insert(
-            conn,
-            schema.fact,
-            merged.rename(columns={"department": "department_code", "poste": "poste_code"}),
-        )
-        if "trainings" in measures:
-            conn.execute(
-                delete(schema.online_training).where(schema.online_training.c.month.in_(months))
-            )
+        bulk = len(months) >= _other_months(conn, months)
+        with _bulk_load(conn, enabled=bulk):
+            codes = {"department": "department_code", "poste": "poste_code"}
+            _rewrite_months(conn, schema.fact, months, _frame_columns(merged, codes), bulk)
+            if "trainings" in measures:
+                online = snapshot.online
+                table = schema.online_training
+                _rewrite_months(conn, table, months, _frame_columns(online, codes), bulk)
+            else:
+                online = _read_month_online(conn, months)
             _bulk_insert(
                 conn,
-                schema.online_training,
-                snapshot.online.rename(columns={"poste": "poste_code"}),
+                schema.month_measure,
+                pd.DataFrame([{"month": m, "measure": x} for m in months for x in measures]),
             )
-        online = _read_month_online(conn, months)
-        _bulk_insert(
-            conn,
-            schema.month_measure,
-            pd.DataFrame([{"month": m, "measure": x} for m in months for x in measures]),
-        )
-        conn.execute(delete(schema.rollup).where(schema.rollup.c.month.in_(months)))
-        rollup = compute_rollup(merged, online, coverage, ref.job_map, ref.departements)
-        _bulk_insert(conn, schema.rollup, rollup)
-        conn.execute(
-            insert(schema.import_log).values(
-                file_name=snapshot.file_name,
-                sha256=snapshot.sha256,
-                months=",".join(months),
-                measures=",".join(measures),
-                row_count=snapshot.row_count,
-                imported_at=datetime.now(UTC),
-            )
-        )
+            rollup = rollup_columns(merged, online, coverage, ref.job_map, ref.departements)
+            _rewrite_months(conn, schema.rollup, months, rollup, bulk)
+        _log_import(conn, snapshot)
     return ImportResult(snapshot.file_name, tuple(months), measures, snapshot.row_count, already)
