@@ -59,10 +59,13 @@ class MapView:
     threshold: int = 20  # offers + trainings below which a value is fragile
 
 
-def _pad(bounds: Bounds, ratio: float = 0.04) -> Bounds:
+def _pad(bounds: Bounds, ratio: float = 0.04, insets: bool = False) -> Bounds:
+    """Room around a view; with the insets, more above and to the right, where the title of
+    the Paris inset stands over its frame."""
     lon0, lat0, lon1, lat1 = bounds
     dx, dy = (lon1 - lon0) * ratio, (lat1 - lat0) * ratio
-    return lon0 - dx, lat0 - dy, lon1 + dx, lat1 + dy
+    more = 2 if insets else 1
+    return lon0 - dx, lat0 - dy, lon1 + dx * more, lat1 + dy * more
 
 
 # The map is one choropleth trace over every feature, always in the same order, so that a
@@ -203,7 +206,7 @@ def map_updates(
         z = np.where(outside, np.vectorize(faded_z)(z), z)
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
-    bounds = _pad(extent)
+    bounds = _pad(extent, insets=view.region is None)
     customdata = [
         [_count(o), _count(n)] for o, n in zip(data["job_offers"], data["trainings"], strict=True)
     ]
@@ -356,7 +359,7 @@ def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -
     figure = {
         "data": [main, colorbar, rings, *legend, *_inset_traces(geometry, lang)],
         "layout": theme.base_layout(
-            margin={"l": 0, "r": 0, "t": 44, "b": 90},
+            margin={"l": 0, "r": 0, "t": 64, "b": 90},
             separators=theme.separators(lang),
             legend={"orientation": "h", "y": -0.2, "x": 0.5, "xanchor": "center", "yanchor": "top"},
             autosize=True,
