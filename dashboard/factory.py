@@ -116,7 +116,7 @@ def _register_every_resource(app: Dash) -> None:
     Doing that set-up now, when the app is created, holds under any server. It reads no
     database: outside a request the layout is the empty skeleton.
     """
-    with app.server.test_request_context("/"):
+    with app.server.app_context():  # not a request: the layout stays the skeleton
         app._setup_server()  # Dash's own first-request set-up (the index's resource list)
 
 
