@@ -273,10 +273,12 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
             return [html.P(t("db_down", "fr"))], no_update, no_update
         if not state.month:
             return [html.P(t("no_month", state.lang))], no_update, no_update
-        props, _failed = panels.guarded(
-            lambda: panels.report_props(deps, state), panels.report_fallback, state.lang
-        )
-        return props[(ids.REPORT_CONTENT, "children")], "./" + state.to_query(), state.lang
+        keys = [
+            (ids.REPORT_CONTENT, "children"),
+            (ids.REPORT_BACK, "href"),
+            (ids.LANG_STORE, "data"),
+        ]
+        return ordered(panels.report_props(deps, state), keys)
 
 
 def register_service(app: Dash, deps: StaticDeps) -> None:

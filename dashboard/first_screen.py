@@ -113,13 +113,7 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
             (ids.DB_ALERT, "hidden"): False,
         }
     if report:
-        props[(ids.REPORT_BACK, "href")] = "./" + state.to_query()
-        props[(ids.URL, "search")] = state.to_query()
-        props[(ids.LANG_STORE, "data")] = state.lang
-        report_page, _failed = panels.guarded(
-            lambda: panels.report_props(deps, state), panels.report_fallback, state.lang
-        )
-        return {**props, **report_page}
+        return {**props, **panels.report_props(deps, state), (ids.URL, "search"): state.to_query()}
     notice = panels.notice_text(ignored, False, state.lang)
     props.update(panels.state_props(deps, catalog, state, notice))
     for render, fallback in panels.STATE_PANELS.values():
@@ -292,6 +286,8 @@ class FirstScreenDash(Dash):
         self.renderer = (
             f"document.addEventListener('{SCRIPTS_LOADED_EVENT}', () => {{ {self.renderer} }});"
         )
+        boot = Path(self.config.assets_folder) / BOOT_SCRIPT
+        self._boot_version = hashlib.sha256(boot.read_bytes()).hexdigest()[:12]
 
     def interpolate_index(self, **kwargs: Any) -> str:
         """The page for the request's address, cached for the data version: after a press
@@ -320,7 +316,7 @@ class FirstScreenDash(Dash):
         dash_scripts = _without_polyfill(kwargs["scripts"])
         urls = _SCRIPT_URL.findall(dash_scripts)
         preloads = "".join(f'<link rel="preload" as="script" href="{u}">' for u in urls)
-        boot = self.get_asset_url(BOOT_SCRIPT) + f"?v={self._boot_version()}"
+        boot = self.get_asset_url(BOOT_SCRIPT) + f"?v={self._boot_version}"
         waiting = dash_scripts.replace("<script src=", f'<script type="{WAITING_TYPE}" src=')
         scripts = waiting + f'<script defer src="{boot}"></script>'
         page = super().interpolate_index(
@@ -336,10 +332,6 @@ class FirstScreenDash(Dash):
         if _component(layout, ids.DASHBOARD_PAGE).hidden:  # the report: print styles on
             page = page.replace("<body>", '<body class="printing-report">', 1)
         return page.replace("</head>", _canonical_link(layout) + "</head>", 1)
-
-    def _boot_version(self) -> str:
-        path = Path(self.config.assets_folder) / BOOT_SCRIPT
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _component(layout: Component, component_id: str) -> Component | None:

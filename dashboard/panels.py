@@ -332,12 +332,22 @@ def methodology_props(deps: StaticDeps, lang: str) -> Props:
 
 
 def report_props(deps: StaticDeps, state: ViewState) -> Props:
-    content = report.render_report(deps.service, deps.geometry, state, deps.map_config)
-    return {(ids.REPORT_CONTENT, "children"): content}
-
-
-def report_fallback(message: str) -> Props:
-    return {(ids.REPORT_CONTENT, "children"): [html.P(message)]}
+    """The printable report of ``state``'s territory, its way back to the same dashboard view,
+    and its language."""
+    content, _failed = guarded(
+        lambda: {
+            (ids.REPORT_CONTENT, "children"): report.render_report(
+                deps.service, deps.geometry, state, deps.map_config
+            )
+        },
+        lambda message: {(ids.REPORT_CONTENT, "children"): [html.P(message)]},
+        state.lang,
+    )
+    return {
+        **content,
+        (ids.REPORT_BACK, "href"): "./" + state.to_query(),
+        (ids.LANG_STORE, "data"): state.lang,
+    }
 
 
 # The content panels the state store drives, each with its fallback.
