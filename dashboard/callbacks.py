@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -158,41 +158,26 @@ def register_panels(app: Dash, deps: StaticDeps) -> None:
     """One callback per content panel, each driven by the state store."""
     service = deps.service
 
-    def panel(
-        keys: list[tuple[str, str]],
-        extra: list[Input | State],
-        render: Callable[..., Props],
-        fallback: Callable[[str], Props],
-        with_tools: bool = False,
-    ) -> None:
+    def register_panel(panel: panels.Panel) -> None:
+        keys = list(panel.fallback(""))
+
         @app.callback(
             *outputs(keys),
             Output(ids.DB_ERROR, "data", allow_duplicate=True),
             Input(ids.STATE, "data"),
-            *extra,
+            *panel.extra,
             prevent_initial_call=True,
         )
         def on_panel(data: Any, *more: Any) -> tuple[Any, ...]:
-            state = _state(data, service, more[0] if with_tools else None)
-            arguments = () if with_tools else more
+            state = _state(data, service, more[0] if panel.tools_in_state else None)
+            arguments = () if panel.tools_in_state else more
             props, failed = panels.guarded(
-                lambda: render(deps, state, *arguments), fallback, state.lang
+                lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang
             )
             return (*ordered(props, keys), time.time() if failed else no_update)
 
-    for name, (render, fallback) in panels.STATE_PANELS.items():
-        keys = list(fallback(""))
-        extra: list[Input | State] = []
-        if name == "map":
-            extra = [State(ids.MAP_SIGNATURE, "data")]
-        elif name == "map_table":
-            opened = Input(ids.text_id("map_table_title"), "n_clicks")
-            extra = [Input(panels.SORT_STORES[name], "data"), opened]
-        elif name == "top_jobs":
-            extra = [Input(panels.SORT_STORES[name], "data")]
-        elif name == "tools":
-            extra = [Input(ids.TOOLS, "data")]
-        panel(keys, extra, render, fallback, with_tools=name == "tools")
+    for panel in panels.STATE_PANELS.values():
+        register_panel(panel)
 
 
 def register_sorting(app: Dash) -> None:

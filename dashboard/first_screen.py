@@ -116,8 +116,10 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         return {**props, **panels.report_props(deps, state), (ids.URL, "search"): state.to_query()}
     notice = panels.notice_text(ignored, False, state.lang)
     props.update(panels.state_props(deps, catalog, state, notice))
-    for render, fallback in panels.STATE_PANELS.values():
-        values, _failed = panels.guarded(lambda r=render: r(deps, state), fallback, state.lang)
+    for panel in panels.STATE_PANELS.values():
+        values, _failed = panels.guarded(
+            lambda p=panel: p.render(deps, state), panel.fallback, state.lang
+        )
         props.update(values)
     props.update(panels.methodology_props(deps, state.lang))
     deferred = {graph: props.pop((graph, "figure")) for graph in DEFERRED_GRAPHS}

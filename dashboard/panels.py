@@ -9,9 +9,10 @@ server and a view reached by clicking can never differ.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dash import dcc, html
+from dash import Input, State, dcc, html
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard import figures, ids, report, tables, views
@@ -350,12 +351,32 @@ def report_props(deps: StaticDeps, state: ViewState) -> Props:
     }
 
 
-# The content panels the state store drives, each with its fallback.
-STATE_PANELS: dict[str, tuple[Callable[..., Props], Callable[[str], Props]]] = {
-    "map": (map_props, map_fallback),
-    "map_table": (map_table_props, message_table(ids.MAP_TABLE)),
-    "trend": (trend_props, trend_fallback),
-    "breakdowns": (breakdown_props, breakdown_fallback),
-    "top_jobs": (top_jobs_props, message_table(ids.TOP_JOBS)),
-    "tools": (tools_props, tools_fallback),
+@dataclass(frozen=True)
+class Panel:
+    """A content panel the state store drives: how it renders, what it shows when it cannot,
+    and what else its callback listens to (each value is passed to ``render`` after the
+    state, except the tools store, which is part of the state of ``tools_in_state`` panels)."""
+
+    render: Callable[..., Props]
+    fallback: Callable[[str], Props]
+    extra: tuple[Input | State, ...] = ()
+    tools_in_state: bool = False
+
+
+STATE_PANELS: dict[str, Panel] = {
+    "map": Panel(map_props, map_fallback, (State(ids.MAP_SIGNATURE, "data"),)),
+    "map_table": Panel(
+        map_table_props,
+        message_table(ids.MAP_TABLE),
+        (
+            Input(SORT_STORES["map_table"], "data"),
+            Input(ids.text_id("map_table_title"), "n_clicks"),  # the table's disclosure
+        ),
+    ),
+    "trend": Panel(trend_props, trend_fallback),
+    "breakdowns": Panel(breakdown_props, breakdown_fallback),
+    "top_jobs": Panel(
+        top_jobs_props, message_table(ids.TOP_JOBS), (Input(SORT_STORES["top_jobs"], "data"),)
+    ),
+    "tools": Panel(tools_props, tools_fallback, (Input(ids.TOOLS, "data"),), tools_in_state=True),
 }
