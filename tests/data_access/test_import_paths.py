@@ -30,9 +30,10 @@ from data_access import importer, schema, store
 from data_access.cli import main as data_cli
 from data_access.db import make_engine
 from data_access.importer import SnapshotRejected, parse_snapshot
-from data_access.reference import load_departements, load_job_map
 from data_access.settings import Settings
 from tests.data_access.test_importer_properties import (
+    DEPARTEMENTS,
+    POSTES,
     PROPERTY_SETTINGS,
     RULES,
     GeneratedFile,
@@ -40,8 +41,6 @@ from tests.data_access.test_importer_properties import (
     valid_files,
 )
 
-DEPARTEMENTS = list(load_departements()["code"])
-POSTES = list(load_job_map()["poste_code"])
 MONTHS = ("2023-02", "2023-03", "2023-04")  # three months after the fixture's four
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
 
