@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.i18n import fmt_decimal, fmt_int, month_label, t
+from data_access.readmodel import Figures
 
 PERIODS = (1, 12)
 # Below these, a change is reported as "stable": ±2 % of a count, ±0.05 of the index.
@@ -27,15 +29,19 @@ def shift_month(month: str, months: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
-def fragile_mask(offers: pd.Series, trainings: pd.Series, threshold: int) -> np.ndarray:
+def fragile_mask(offers: Any, trainings: Any, threshold: int) -> np.ndarray:
     """Where offers plus trainings are too few for the index to mean much.
 
     A missing measure counts as zero: a value with no data behind it is the least reliable.
     """
-    total = pd.to_numeric(offers).fillna(0).astype("float64") + pd.to_numeric(trainings).fillna(
-        0
-    ).astype("float64")
-    return (total < threshold).to_numpy()
+    total = np.nan_to_num(_floats(offers)) + np.nan_to_num(_floats(trainings))
+    return total < threshold
+
+
+def _floats(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    return pd.to_numeric(pd.Series(values)).astype("float64").to_numpy()
 
 
 def relative_change(now: float | None, before: float | None) -> float | None:
@@ -45,36 +51,69 @@ def relative_change(now: float | None, before: float | None) -> float | None:
     return (now - before) / before
 
 
-def compare_frames(
-    current: pd.DataFrame, previous: pd.DataFrame | None, threshold: int
-) -> pd.DataFrame:
-    """One row per territory with the changes of offers, trainings and index between two months.
+@dataclass(frozen=True)
+class Comparison:
+    """Territories' figures of a month beside those of an earlier month, with the changes:
+    counts in relative terms (none from zero), the index in absolute points (only where both
+    indices are finite), and ``fragile`` where either month is below the threshold."""
 
-    Both frames have the API's indicator columns. Adds ``prev_*`` columns, ``offers_change`` and
-    ``trainings_change`` (relative), ``tension_change`` (absolute, only where both indices are
-    finite), and ``fragile`` (true when either month is below ``threshold``).
-    """
-    out = current.copy()
-    columns = ["job_offers", "trainings", "tension_index", "tension_status"]
-    if previous is None or previous.empty:
-        before = pd.DataFrame({"code": out["code"]})
-        for column in columns:
-            before[column] = np.nan
-        before["tension_status"] = "no_data"
+    now: Figures
+    before: Figures  # aligned on ``now.keys``; all missing when there is no earlier month
+    offers_change: np.ndarray
+    trainings_change: np.ndarray
+    tension_change: np.ndarray
+    fragile: np.ndarray
+
+    def frame(self, names: list[str]) -> pd.DataFrame:
+        """One row per territory: the API's indicator columns, ``prev_*`` and the changes."""
+        out = self.now.frame()
+        out.insert(1, "name", names)
+        before = self.before.frame()
+        for column in ("job_offers", "trainings", "tension_index", "tension_status"):
+            out[f"prev_{column}"] = before[column].to_numpy()
+        for column in ("offers_change", "trainings_change", "tension_change", "fragile"):
+            out[column] = getattr(self, column)
+        return out
+
+
+def compare(current: Figures, previous: Figures | None, threshold: int) -> Comparison:
+    """``current`` beside ``previous`` (the same territories an earlier month, or none)."""
+    size = len(current)
+    if previous is None:
+        missing = np.full(size, np.nan)
+        before = Figures(current.keys, missing, missing, missing, np.full(size, "no_data", object))
     else:
-        before = previous[["code", *columns]]
-    before = before.rename(columns={c: f"prev_{c}" for c in columns})
-    out = out.merge(before, on="code", how="left")
-    for measure, target in (("job_offers", "offers_change"), ("trainings", "trainings_change")):
-        now = pd.to_numeric(out[measure]).astype("float64")
-        then = pd.to_numeric(out[f"prev_{measure}"]).astype("float64")
-        out[target] = np.where(then > 0, (now - then) / then.where(then > 0), np.nan)
-    out["tension_change"] = pd.to_numeric(out["tension_index"]).astype("float64") - pd.to_numeric(
-        out["prev_tension_index"]
-    ).astype("float64")
-    out["fragile"] = fragile_mask(out["job_offers"], out["trainings"], threshold) | (
-        fragile_mask(out["prev_job_offers"], out["prev_trainings"], threshold)
+        order = [previous.position.get(key, -1) for key in current.keys]
+        before = Figures(current.keys, *(_take(getattr(previous, c), order) for c in _COLUMNS))
+
+    def share(now: np.ndarray, then: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(then > 0, (now - then) / np.where(then > 0, then, 1), np.nan)
+
+    return Comparison(
+        now=current,
+        before=before,
+        offers_change=share(current.job_offers, before.job_offers),
+        trainings_change=share(current.trainings, before.trainings),
+        tension_change=current.tension_index - before.tension_index,
+        fragile=fragile_mask(current.job_offers, current.trainings, threshold)
+        | fragile_mask(before.job_offers, before.trainings, threshold),
     )
+
+
+_COLUMNS = ("job_offers", "trainings", "tension_index", "tension_status")
+
+
+def _take(values: np.ndarray, order: list[int]) -> np.ndarray:
+    """``values`` at ``order``'s positions, missing (NaN, or ``no_data``) where it is -1."""
+    positions = np.array(order, dtype=np.int64)
+    out = values[np.maximum(positions, 0)].copy() if len(values) else values[:0]
+    if values.dtype == object:
+        out = out if len(values) else np.full(len(order), "no_data", object)
+        out[positions < 0] = "no_data"
+    else:
+        out = out if len(values) else np.full(len(order), np.nan)
+        out[positions < 0] = np.nan
     return out
 
 
@@ -104,44 +143,26 @@ class ChangeFacts:
     threshold: int
 
 
-def _count(row: pd.Series | None, column: str) -> int | None:
-    if row is None or pd.isna(row[column]):
-        return None
-    return int(row[column])
-
-
-def change_facts(series: pd.DataFrame, month: str, period: int, threshold: int) -> ChangeFacts:
+def change_facts(series: Figures, month: str, period: int, threshold: int) -> ChangeFacts:
     """Facts of ``month`` against ``period`` months earlier, from a territory's trend series."""
     earlier = shift_month(month, period)
-    by_month = {row["month"]: row for _, row in series.iterrows()}
-    now, then = by_month.get(month), by_month.get(earlier)
-
-    def index(row: pd.Series | None) -> float | None:
-        if row is None or pd.isna(row["tension_index"]):
-            return None
-        return float(row["tension_index"])
-
-    offers, trainings = _count(now, "job_offers"), _count(now, "trainings")
-    offers_before, trainings_before = _count(then, "job_offers"), _count(then, "trainings")
-    fragile = bool(
-        fragile_mask(
-            pd.Series([offers, offers_before], dtype="Float64"),
-            pd.Series([trainings, trainings_before], dtype="Float64"),
-            threshold,
-        ).any()
-    )
+    now, then = series.at(month), series.at(earlier)
+    counts = [
+        (point.job_offers or 0) + (point.trainings or 0) if point else 0 for point in (now, then)
+    ]
     return ChangeFacts(
         month=month,
         earlier=earlier,
-        offers=offers,
-        offers_before=offers_before,
-        trainings=trainings,
-        trainings_before=trainings_before,
-        index=index(now),
-        index_before=index(then),
-        status="no_data" if now is None else str(now["tension_status"]),
-        status_before="no_data" if then is None else str(then["tension_status"]),
-        fragile=fragile,
+        offers=now.job_offers if now else None,
+        offers_before=then.job_offers if then else None,
+        trainings=now.trainings if now else None,
+        trainings_before=then.trainings if then else None,
+        index=now.tension_index if now else None,
+        index_before=then.tension_index if then else None,
+        status=now.tension_status if now else "no_data",
+        status_before=then.tension_status if then else "no_data",
+        # A missing measure counts as zero, as in ``fragile_mask``.
+        fragile=any(count < threshold for count in counts),
         threshold=threshold,
     )
 
@@ -244,17 +265,17 @@ def summary_sentences(
 
 
 def biggest_mover(
-    compared: pd.DataFrame, column: str, within: set[str] | None = None
+    compared: Comparison, names: list[str], column: str, within: set[str] | None = None
 ) -> tuple[str, float] | None:
     """Name and change of the territory whose ``column`` rose most, fragile values left out."""
-    rows = compared[~compared["fragile"]]
+    values = getattr(compared, column)
+    keep = ~compared.fragile & ~np.isnan(values)
     if within is not None:
-        rows = rows[rows["code"].isin(within)]
-    rows = rows[pd.to_numeric(rows[column]).notna()]
-    if rows.empty:
+        keep &= np.array([code in within for code in compared.now.keys], dtype=bool)
+    if not keep.any():
         return None
-    best = rows.loc[pd.to_numeric(rows[column]).astype("float64").idxmax()]
-    return str(best["name"]), float(best[column])
+    best = int(np.flatnonzero(keep)[np.argmax(values[keep])])
+    return names[best], float(values[best])
 
 
 def mover_sentence(mover: tuple[str, float] | None, level_key: str, lang: str) -> str | None:

@@ -33,7 +33,7 @@ from data_access.tension import InvalidReferenceError
 
 if TYPE_CHECKING:
     from dashboard.layout import StaticDeps
-    from data_access.reference import Catalog
+    from data_access.queries import Catalog
 
 Props = dict[tuple[str, str], Any]
 DATABASE_ERRORS = (OperationalError, DBAPIError)
@@ -180,7 +180,15 @@ def control_values(state: ViewState) -> dict[str, Any]:
 
 
 def control_options(catalog: Catalog, state: ViewState) -> Props:
-    """The choices of each dropdown: some follow the language, some the region or family."""
+    """The choices of each dropdown: some follow the language, some the region or family.
+
+    They depend on the catalog and four fields of the state only, so they are computed once
+    per data version and combination, not per click."""
+    key = ("control_options", state.lang, state.region, state.family, state.metier)
+    return catalog.derived(key, lambda: _control_options(catalog, state))
+
+
+def _control_options(catalog: Catalog, state: ViewState) -> Props:
     lang = state.lang
     months = [{"label": month_label(m, lang), "value": m} for m in reversed(catalog.months)]
     return {

@@ -26,6 +26,7 @@ from data_access.queries import (
     JobFilter,
     Repository,
 )
+from data_access.readmodel import INDICATOR_COLUMNS, TREND_COLUMNS, Figures, ReadModel
 from data_access.seed import DEMO_FILE_PREFIX
 from data_access.settings import Settings
 from data_access.tension import TensionReference
@@ -108,13 +109,27 @@ class Service:
         version = self.data_version() if version is None else version
         return self._latest_of("catalog", version, self.repository.catalog)
 
+    def model(self, version: int | None = None) -> ReadModel:
+        """The figures of the current data version, loaded in this process once per version.
+
+        Not put in the shared cache: loading it from the database costs about as much as
+        unpickling it, and each process needs its own copy in memory anyway.
+        """
+        version = self.data_version() if version is None else version
+        known = self._latest.get("model")
+        if known is not None and known[0] == version:
+            return known[1]
+        catalog = self.catalog(version)
+        model = ReadModel.load(self.repository.engine, catalog, self.settings.reference_month)
+        self._latest["model"] = (version, model)
+        return model
+
     def status(self) -> DataStatus:
         version = self.data_version()
         return self._latest_of("status", version, lambda: self._compute_status(version))
 
     def _compute_status(self, version: int) -> DataStatus:
-        months = self.repository.months()
-        reference = self.repository.reference(months) if months else None
+        model = self.model(version)
         with self.repository.engine.connect() as conn:
             last = conn.execute(
                 select(schema.import_log.c.file_name)
@@ -122,14 +137,14 @@ class Service:
                 .limit(1)
             ).scalar()
         return DataStatus(
-            months=months,
+            months=model.complete,
             incomplete_months=self.repository.incomplete_months(),
-            reference=reference,
+            reference=model.reference if model.complete else None,
             is_demo=bool(last and last.startswith(DEMO_FILE_PREFIX)),
             version=version,
         )
 
-    def i0(self, version: int | None = None) -> float:
+    def i0(self) -> float:
         status = self.status()
         if status.reference is None:
             raise InvalidParameter("month", "no month has been imported yet")
@@ -158,28 +173,37 @@ class Service:
         )
 
     # -- figures -----------------------------------------------------------------------------
+    def indicator_figures(self, query: IndicatorQuery) -> Figures:
+        """One month across the territories the query names, from the read model."""
+        codes = self.catalog().territory_codes(query.level, query.region)
+        self.i0()  # refuses a month-less database before the arrays are read
+        return self.model().indicators(query.month, query.level, codes, query.job_filter.scope())
+
     def indicators(self, query: IndicatorQuery) -> pd.DataFrame:
-        version = self.data_version()
-        key = f"indicators:{query.month}:{query.level}:{query.region}:{query.job_filter.scope()}"
-        return self._cached(
-            key,
-            lambda: self.repository.indicators(
-                query.month,
-                query.level,
-                query.job_filter,
-                self.i0(version),
-                region=query.region,
-                catalog=self.catalog(version),
-            ),
-            version,
-        )
+        """The rows of ``/api/v1/indicators``: code, name, counts, index and status."""
+        figures = self.indicator_figures(query)
+        frame = figures.frame()
+        frame.insert(1, "name", self.catalog().territory_names(query.level, figures.keys))
+        return frame[INDICATOR_COLUMNS]
+
+    def series(self, level: str, code: str, job_filter: JobFilter) -> Figures:
+        self.i0()
+        return self.model().series(level, code, job_filter.scope())
 
     def trend(self, level: str, code: str, job_filter: JobFilter) -> pd.DataFrame:
-        version = self.data_version()
-        key = f"trend:{level}:{code}:{job_filter.scope()}"
-        return self._cached(
-            key, lambda: self.repository.trend(level, code, job_filter, self.i0(version)), version
-        )
+        """The rows of ``/api/v1/trend``: every complete month of one territory."""
+        return self.series(level, code, job_filter).frame("month")[TREND_COLUMNS]
+
+    def breakdown_figures(
+        self,
+        months: tuple[str, ...],
+        level: str,
+        code: str,
+        scope_level: str,
+        scope_codes: tuple[str, ...] | None = None,
+    ) -> Figures:
+        self.i0()
+        return self.model().breakdown(months, level, code, scope_level, scope_codes)
 
     def breakdown(
         self,
@@ -189,20 +213,8 @@ class Service:
         scope_level: str,
         scope_codes: tuple[str, ...] | None = None,
     ) -> pd.DataFrame:
-        version = self.data_version()
-        key = f"breakdown:{','.join(months)}:{level}:{code}:{scope_level}:{scope_codes}"
-        return self._cached(
-            key,
-            lambda: self.repository.breakdown(
-                list(months),
-                level,
-                code,
-                scope_level,
-                self.i0(version),
-                list(scope_codes) if scope_codes is not None else None,
-            ),
-            version,
-        )
+        """Job scopes of one level in one territory, ``months`` summed, one row per code."""
+        return self.breakdown_figures(months, level, code, scope_level, scope_codes).frame()
 
 
 def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.changes import fragile_mask
+from dashboard.changes import fragile_mask, relative_change, shift_month
 from dashboard.figures import Bounds, MapGeometry
 from dashboard.state import ViewState
 from data_access.queries import Catalog, JobFilter
+from data_access.readmodel import Figures, Point
 
 TOP_N = 30
 
@@ -144,60 +145,43 @@ class KeyFigure:
     change_year: float | None
 
 
-def _month_shift(month: str, months: int) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    total = year * 12 + (number - 1) - months
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
-
-
-def _relative_change(now: float | None, before: float | None) -> float | None:
-    if now is None or before is None or before == 0:
-        return None
-    return (now - before) / before
-
-
-def _value(row: pd.Series | None, column: str) -> float | None:
-    if row is None:
-        return None
-    value = row[column]
-    if pd.isna(value):
-        return None
-    return float(value)
-
-
-def key_figures(series: pd.DataFrame, month: str) -> list[KeyFigure]:
+def key_figures(series: Figures, month: str) -> list[KeyFigure]:
     """Offers, trainings and tension of ``month`` from a territory's series, with changes.
 
     Counts change in relative terms; the index changes in absolute points, since a ratio of
     logarithms has no meaningful percentage.
     """
-    by_month = {row["month"]: row for _, row in series.iterrows()}
-    now = by_month.get(month)
-    previous = by_month.get(_month_shift(month, 1))
-    year_ago = by_month.get(_month_shift(month, 12))
+    now = series.at(month)
+    previous = series.at(shift_month(month, 1))
+    year_ago = series.at(shift_month(month, 12))
+
+    def value(point: Point | None, measure: str) -> float | None:
+        found = None if point is None else getattr(point, measure)
+        return None if found is None else float(found)
+
     figures: list[KeyFigure] = []
     for measure in ("job_offers", "trainings"):
-        value = _value(now, measure)
+        now_value = value(now, measure)
         figures.append(
             KeyFigure(
                 measure,
-                value,
+                now_value,
                 None,
-                _relative_change(value, _value(previous, measure)),
-                _relative_change(value, _value(year_ago, measure)),
+                relative_change(now_value, value(previous, measure)),
+                relative_change(now_value, value(year_ago, measure)),
             )
         )
-    index = _value(now, "tension_index")
+    index = value(now, "tension_index")
 
-    def index_change(other: pd.Series | None) -> float | None:
-        before = _value(other, "tension_index")
+    def index_change(other: Point | None) -> float | None:
+        before = value(other, "tension_index")
         return None if index is None or before is None else index - before
 
     figures.append(
         KeyFigure(
             "tension_index",
             index,
-            None if now is None else str(now["tension_status"]),
+            None if now is None else now.tension_status,
             index_change(previous),
             index_change(year_ago),
         )

@@ -7,6 +7,7 @@ be tested by calling them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -28,6 +29,7 @@ from dashboard.simulator import Simulation, simulate
 from dashboard.state import ViewState, token_territory
 from dashboard.tables import Column, SortOrder
 from data_access.queries import JobFilter
+from data_access.readmodel import Figures
 
 Figure = dict[str, Any]  # a plain Plotly figure: {"data": [...], "layout": {...}}
 
@@ -56,12 +58,26 @@ def earlier_month(service: Service, state: ViewState, period: int) -> str | None
     return month if month in service.status().months else None
 
 
+def comparison(
+    service: Service, state: ViewState, level: str, period: int
+) -> tuple[changes.Comparison, list[str]]:
+    """The view's month beside ``period`` months before, at one level; and the names."""
+    query = service.validate_indicators(
+        state.month, level, None, state.family, state.metier, state.poste
+    )
+    current = service.indicator_figures(query)
+    earlier = earlier_month(service, state, period)
+    previous = (
+        service.indicator_figures(replace(query, month=earlier)) if earlier is not None else None
+    )
+    names = service.catalog().territory_names(level, current.keys)
+    return changes.compare(current, previous, service.settings.fragile_threshold), names
+
+
 def compared_rows(service: Service, state: ViewState, level: str, period: int) -> pd.DataFrame:
     """Indicator rows of the view's month with their change over ``period`` months."""
-    current = indicator_rows(service, state, level)
-    earlier = earlier_month(service, state, period)
-    previous = indicator_rows(service, state, level, earlier) if earlier else None
-    return changes.compare_frames(current, previous, service.settings.fragile_threshold)
+    compared, names = comparison(service, state, level, period)
+    return compared.frame(names)
 
 
 def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
@@ -195,9 +211,9 @@ def map_table_columns(lang: str, change_metric: str | None = None) -> list[Colum
 
 
 # -- key figures and trend ---------------------------------------------------------------------
-def territory_series(service: Service, state: ViewState) -> pd.DataFrame:
+def territory_series(service: Service, state: ViewState) -> Figures:
     level, code = state.territory
-    return service.trend(level, code, job_filter(state))
+    return service.series(level, code, job_filter(state))
 
 
 def render_key_figures(service: Service, state: ViewState) -> list[Any]:
@@ -255,7 +271,7 @@ def render_trend(service: Service, state: ViewState) -> Figure:
         return figures.empty_figure(t("no_figures", state.lang))
     national = None
     if state.territory[0] != "national":
-        national = service.trend("national", "FR", job_filter(state))
+        national = service.series("national", "FR", job_filter(state))
     name = transforms.territory_name(state, catalog, t("national", state.lang))
     return figures.build_trend_figure(series, name, state.lang, national)
 
@@ -484,14 +500,14 @@ def render_changes(service: Service, state: ViewState, period: int | None = None
     level, code = state.territory
     if level != "department" and facts.offers_before is not None:
         child = "department" if level == "region" else "region"
-        compared = compared_rows(service, state, child, period)
+        compared, names = comparison(service, state, child, period)
         within = None
         if level == "region":
             deps = catalog.departements
             within = set(deps.loc[deps["region_code"] == code, "code"])
         key = "sum_level_departments" if child == "department" else "sum_level_regions"
         mover = changes.mover_sentence(
-            changes.biggest_mover(compared, "offers_change", within), key, lang
+            changes.biggest_mover(compared, names, "offers_change", within), key, lang
         )
         if mover:
             sentences.append(mover)

@@ -1,26 +1,24 @@
-"""Read side: every figure the API and the dashboard show comes from these functions.
+"""Read side: what parameters may be (the catalog of codes and months), and how to check them.
 
-They read the ``rollup`` read model by index ranges (one month across territories, one territory
-across months) and return tidy DataFrames with canonical snake_case columns and the tension index
-computed by ``data_access.tension``. Parameters are assumed validated by ``Catalog.validate``.
+The figures themselves are read from ``readmodel.ReadModel``, loaded once per data version;
+this module says which months exist, which codes are valid and how the job filter nests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from data_access import schema
 from data_access.schema import ALL_SCOPE_CODE, NATIONAL_CODE
-from data_access.tension import InvalidReferenceError, TensionReference, add_tension, compute_i0
 
 LEVELS = ("national", "region", "department")
-INDICATOR_COLUMNS = ["code", "name", "job_offers", "trainings", "tension_index", "tension_status"]
-TREND_COLUMNS = ["month", "job_offers", "trainings", "tension_index", "tension_status"]
+T = TypeVar("T")
 
 
 class InvalidParameter(ValueError):  # noqa: N818 - reads as the condition, like KeyError
@@ -90,6 +88,17 @@ class Catalog:
         deps = self.departements
         return dict(zip(deps["code"], deps["region_code"], strict=True))
 
+    @cached_property
+    def _derived(self) -> dict[Any, Any]:
+        return {}
+
+    def derived(self, key: Any, compute: Callable[[], T]) -> T:
+        """A value computed from the catalog alone (the options of a dropdown), kept with it:
+        a catalog lives as long as its data version, so the value can never go stale."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     @property
     def metier_codes(self) -> set[str]:
         return set(self._family_by_metier)
@@ -98,12 +107,39 @@ class Catalog:
     def poste_codes(self) -> set[str]:
         return set(self._metier_by_poste)
 
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        """Territory names by level and code, in code order."""
+        return {
+            "national": {NATIONAL_CODE: "France"},
+            "region": dict(zip(self.regions["code"], self.regions["name"], strict=True)),
+            "department": dict(
+                zip(self.departements["code"], self.departements["name"], strict=True)
+            ),
+        }
+
+    @cached_property
+    def _departments_by_region(self) -> dict[str, tuple[str, ...]]:
+        grouped: dict[str, list[str]] = {}
+        for code, region in self.region_of_department_map.items():
+            grouped.setdefault(region, []).append(code)
+        return {region: tuple(codes) for region, codes in grouped.items()}
+
+    def territory_codes(self, level: str, region: str | None = None) -> tuple[str, ...]:
+        """The territories of ``level`` in code order; within ``region`` when one is given."""
+        if region is None or level == "national":
+            return tuple(self._names[level])
+        if level == "region":
+            return (region,)
+        return self._departments_by_region.get(region, ())
+
     def territory_name(self, level: str, code: str) -> str:
         """Name of a validated territory; France for the national level."""
-        if level == "national":
-            return "France"
-        table = self.regions if level == "region" else self.departements
-        return str(table.loc[table["code"] == code, "name"].iloc[0])
+        return self._names[level][code]
+
+    def territory_names(self, level: str, codes: tuple[str, ...]) -> list[str]:
+        names = self._names[level]
+        return [names[code] for code in codes]
 
     def family_of_metier(self, metier: str) -> str:
         return self._family_by_metier[metier]
@@ -228,132 +264,8 @@ class Repository:
     def catalog(self) -> Catalog:
         return Catalog(self.job_map(), self.regions(), self.departements(), self.months())
 
-    def reference(self, months: tuple[str, ...] | None = None) -> TensionReference:
-        """The month anchoring the index: the configured one, else the earliest available."""
-        available = self.months() if months is None else months
-        if not available:
-            raise InvalidReferenceError("no month has been imported yet")
-        requested = self.requested_reference_month
-        month = requested if requested in available else available[0]
-        r = schema.rollup.c
-        query = select(r.job_offers, r.trainings).where(
-            r.month == month,
-            r.territory_level == "national",
-            r.territory_code == NATIONAL_CODE,
-            r.scope_level == "all",
-            r.scope_code == ALL_SCOPE_CODE,
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).one()
-        offers, trainings = int(row.job_offers), int(row.trainings)
-        return TensionReference(
-            month=month,
-            requested_month=requested,
-            i0=compute_i0(offers, trainings, month),
-            job_offers=offers,
-            trainings=trainings,
-        )
-
-    # -- figures -----------------------------------------------------------------------------
-    def indicators(
-        self,
-        month: str,
-        level: str,
-        job_filter: JobFilter,
-        i0: float,
-        region: str | None = None,
-        catalog: Catalog | None = None,
-    ) -> pd.DataFrame:
-        """One month, every territory of ``level`` (within ``region`` if given)."""
-        catalog = catalog or self.catalog()
-        scope_level, scope_code = job_filter.scope()
-        r = schema.rollup.c
-        query = select(r.territory_code.label("code"), r.job_offers, r.trainings).where(
-            r.month == month,
-            r.territory_level == level,
-            r.scope_level == scope_level,
-            r.scope_code == scope_code,
-        )
-        names = self._territory_names(level, catalog)
-        if region is not None and level == "department":
-            codes = catalog.departements.loc[catalog.departements["region_code"] == region, "code"]
-            query = query.where(r.territory_code.in_(list(codes)))
-            names = names[names["code"].isin(codes)]
-        elif region is not None and level == "region":
-            query = query.where(r.territory_code == region)
-            names = names[names["code"] == region]
-        with self.engine.connect() as conn:
-            found = {code: (offers, trainings) for code, offers, trainings in conn.execute(query)}
-        frame = names.reset_index(drop=True)
-        missing = (None, None)
-        pairs = [found.get(code, missing) for code in frame["code"]]
-        frame["job_offers"] = pd.array([p[0] for p in pairs], dtype="Int64")
-        frame["trainings"] = pd.array([p[1] for p in pairs], dtype="Int64")
-        return add_tension(frame, i0)[INDICATOR_COLUMNS]
-
-    def trend(self, level: str, code: str, job_filter: JobFilter, i0: float) -> pd.DataFrame:
-        """Every complete month for one territory and job scope, oldest first."""
-        scope_level, scope_code = job_filter.scope()
-        r = schema.rollup.c
-        query = (
-            select(r.month, r.job_offers, r.trainings)
-            .where(
-                r.territory_level == level,
-                r.territory_code == code,
-                r.scope_level == scope_level,
-                r.scope_code == scope_code,
-            )
-            .order_by(r.month)
-        )
-        frame = self._frame(query)
-        complete = set(self.months())
-        frame = frame[frame["month"].isin(complete)]
-        return add_tension(self._as_counts(frame), i0)[TREND_COLUMNS].reset_index(drop=True)
-
-    def breakdown(
-        self,
-        months: list[str],
-        level: str,
-        code: str,
-        scope_level: str,
-        i0: float,
-        scope_codes: list[str] | None = None,
-    ) -> pd.DataFrame:
-        """Job scopes of one level (families, métiers or postes) in one territory.
-
-        Several months are summed (a quarter for the top 30) and the result keeps one row per
-        scope code with ``month`` dropped.
-        """
-        r = schema.rollup.c
-        query = select(r.month, r.scope_code.label("code"), r.job_offers, r.trainings).where(
-            r.month.in_(months),
-            r.territory_level == level,
-            r.territory_code == code,
-            r.scope_level == scope_level,
-        )
-        if scope_codes is not None:
-            query = query.where(r.scope_code.in_(scope_codes))
-        frame = self._as_counts(self._frame(query))
-        summed = frame.groupby("code", as_index=False)[["job_offers", "trainings"]].sum(min_count=1)
-        return add_tension(self._as_counts(summed), i0)
-
     # -- helpers -----------------------------------------------------------------------------
     def _frame(self, query: Any) -> pd.DataFrame:
         with self.engine.connect() as conn:
             result = conn.execute(query)
             return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
-
-    @staticmethod
-    def _as_counts(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        for measure in schema.MEASURES:
-            out[measure] = pd.to_numeric(out[measure]).astype("Int64")
-        return out
-
-    @staticmethod
-    def _territory_names(level: str, catalog: Catalog) -> pd.DataFrame:
-        if level == "national":
-            return pd.DataFrame({"code": [NATIONAL_CODE], "name": ["France"]})
-        if level == "region":
-            return catalog.regions[["code", "name"]].copy()
-        return catalog.departements[["code", "name"]].copy()

@@ -138,6 +138,48 @@ def _key_order(territories: _Axis, scopes: _Axis) -> tuple[np.ndarray, np.ndarra
     return ordered["territory"].to_numpy(), ordered["scope"].to_numpy()
 
 
+@dataclass(frozen=True)
+class Totals:
+    """Every (territory, scope) total of some months: one ``month × territory × scope`` array
+    per measure, and which months cover each measure (the others' totals mean nothing)."""
+
+    months: pd.Index
+    territories: _Axis
+    scopes: _Axis
+    values: dict[str, np.ndarray]
+    covered: dict[str, np.ndarray]
+
+
+def totals(
+    facts: pd.DataFrame,
+    online: pd.DataFrame,
+    coverage: Mapping[str, set[str]],
+    job_map: pd.DataFrame,
+    departements: pd.DataFrame,
+) -> Totals:
+    """The totals of the months in ``coverage`` (see ``compute_rollup`` for the inputs).
+
+    The rollup table and the dashboard's in-memory read model both come from here, so the
+    figures stored and the figures served are computed by the same products.
+    """
+    months = pd.Index(sorted(coverage))
+    territories, scopes = _territories(departements), _scopes(job_map)
+    national = int(np.flatnonzero(territories.levels == "national")[0])
+    axes = [("department", territories.base), ("poste", scopes.base)]
+    cells = _Cells.locate(months, facts, axes)
+    online_cells = _Cells.locate(months, online, axes[1:])
+    values: dict[str, np.ndarray] = {}
+    covered: dict[str, np.ndarray] = {}
+    for measure in MEASURES:
+        # (month, département, poste) → (month, territory, scope), by two matrix products.
+        summed = territories.membership.T @ (cells.cube(facts, measure) @ scopes.membership)
+        if measure == "trainings":  # online-only trainings count nationally
+            summed[:, national, :] += online_cells.cube(online, measure) @ scopes.membership
+        values[measure] = np.rint(summed)
+        covered[measure] = np.array([measure in coverage[m] for m in months], dtype=bool)
+    return Totals(months, territories, scopes, values, covered)
+
+
 def rollup_columns(
     facts: pd.DataFrame,
     online: pd.DataFrame,
@@ -150,12 +192,8 @@ def rollup_columns(
     Text columns are object arrays and counts nullable integer arrays: the writers take them as
     they are, without the cost of a data frame of two million rows.
     """
-    months = pd.Index(sorted(coverage))
-    territories, scopes = _territories(departements), _scopes(job_map)
-    national = int(np.flatnonzero(territories.levels == "national")[0])
-    axes = [("department", territories.base), ("poste", scopes.base)]
-    cells = _Cells.locate(months, facts, axes)
-    online_cells = _Cells.locate(months, online, axes[1:])
+    grid = totals(facts, online, coverage, job_map, departements)
+    territories, scopes, months = grid.territories, grid.scopes, grid.months
     territory_of, scope_of = _key_order(territories, scopes)
     columns: dict[str, np.ndarray | pd.arrays.IntegerArray] = {
         "month": np.repeat(months.to_numpy(dtype=object), len(territory_of)),
@@ -165,13 +203,8 @@ def rollup_columns(
         "scope_code": np.tile(scopes.codes[scope_of], len(months)),
     }
     for measure in MEASURES:
-        # (month, département, poste) → (month, territory, scope), by two matrix products.
-        totals = territories.membership.T @ (cells.cube(facts, measure) @ scopes.membership)
-        if measure == "trainings":  # online-only trainings count nationally
-            totals[:, national, :] += online_cells.cube(online, measure) @ scopes.membership
-        values = np.rint(totals[:, territory_of, scope_of]).astype(np.int64)
-        covered = np.array([measure in coverage[m] for m in months], dtype=bool)
-        missing = np.repeat(~covered, len(territory_of))
+        values = grid.values[measure][:, territory_of, scope_of].astype(np.int64)
+        missing = np.repeat(~grid.covered[measure], len(territory_of))
         columns[measure] = pd.arrays.IntegerArray(values.reshape(-1), missing)
     return columns
 

@@ -80,33 +80,41 @@ def compute_i0(job_offers: int, trainings: int, month: str) -> float:
     return i0
 
 
-def add_tension(frame: pd.DataFrame, i0: float) -> pd.DataFrame:
-    """Return a copy with ``tension_index`` (float, NaN when not ok) and ``tension_status``.
+def tension_arrays(
+    job_offers: np.ndarray, trainings: np.ndarray, i0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index (NaN when not ok) and status of aligned float arrays of counts (NaN = missing).
 
     Works on whole columns so that a map of 101 départements or a 10-year series costs one
-    vectorised pass; ``job_offers``/``trainings`` may hold missing values for measures not
-    imported yet.
+    vectorised pass.
     """
     if i0 <= 0 or not math.isfinite(i0):
         raise InvalidReferenceError(f"i0 must be a positive finite number, got {i0}")
-    out = frame.copy()
-    offers = pd.to_numeric(out["job_offers"], errors="coerce").astype("float64").to_numpy()
-    trainings = pd.to_numeric(out["trainings"], errors="coerce").astype("float64").to_numpy()
-    known = ~(np.isnan(offers) | np.isnan(trainings))
-    has_o = known & (offers > 0)
+    known = ~(np.isnan(job_offers) | np.isnan(trainings))
+    has_o = known & (job_offers > 0)
     has_t = known & (trainings > 0)
+    ok = has_o & has_t
     status = np.where(
-        has_o & has_t,
+        ok,
         TensionStatus.OK.value,
         np.where(
             has_o,
             TensionStatus.NO_TRAININGS.value,
             np.where(has_t, TensionStatus.NO_OFFERS.value, TensionStatus.NO_DATA.value),
         ),
-    )
-    index = np.full(len(out), np.nan)
-    ok = has_o & has_t
-    index[ok] = np.log(offers[ok] / trainings[ok]) / i0
+    ).astype(object)
+    index = np.full(len(job_offers), np.nan)
+    index[ok] = np.log(job_offers[ok] / trainings[ok]) / i0
+    return index, status
+
+
+def add_tension(frame: pd.DataFrame, i0: float) -> pd.DataFrame:
+    """Return a copy with ``tension_index`` (float, NaN when not ok) and ``tension_status``;
+    ``job_offers``/``trainings`` may hold missing values for measures not imported yet."""
+    out = frame.copy()
+    offers = pd.to_numeric(out["job_offers"], errors="coerce").astype("float64").to_numpy()
+    trainings = pd.to_numeric(out["trainings"], errors="coerce").astype("float64").to_numpy()
+    index, status = tension_arrays(offers, trainings, i0)
     out["tension_index"] = index
     out["tension_status"] = pd.Series(status, index=out.index, dtype="object")
     return out

@@ -10,24 +10,22 @@ import pytest
 from dashboard.changes import (
     biggest_mover,
     change_facts,
-    compare_frames,
+    compare,
     fragile_mask,
     mover_sentence,
     shift_month,
     summary_sentences,
 )
-
-COLUMNS = ["code", "name", "job_offers", "trainings", "tension_index", "tension_status"]
-
-
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=COLUMNS)
+from data_access.readmodel import Figures
+from tests.dashboard.figures_of import figures
 
 
-def series(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(
-        rows, columns=["month", "job_offers", "trainings", "tension_index", "tension_status"]
-    )
+def frame(rows: list[tuple]) -> Figures:
+    """Territory rows (code, name, offers, trainings, index, status); names are dropped."""
+    return figures([(code, *rest) for code, _name, *rest in rows])
+
+
+series = figures
 
 
 def test_shift_month_crosses_years() -> None:
@@ -42,14 +40,15 @@ def test_fragile_when_offers_plus_trainings_below_threshold() -> None:
     assert fragile_mask(offers, trainings, 20).tolist() == [False, True, False, True]
 
 
-def test_compare_frames_gives_relative_count_changes_and_absolute_index_change() -> None:
+def test_compare_gives_relative_count_changes_and_absolute_index_change() -> None:
     now = frame(
         [("29", "Finistère", 120, 40, 1.1, "ok"), ("56", "Morbihan", 5, 0, None, "no_trainings")]
     )
     before = frame(
         [("29", "Finistère", 100, 40, 0.8, "ok"), ("56", "Morbihan", 0, 3, None, "no_offers")]
     )
-    out = compare_frames(now, before, threshold=20).set_index("code")
+    names = ["Finistère", "Morbihan"]
+    out = compare(now, before, threshold=20).frame(names).set_index("code")
     assert out.loc["29", "offers_change"] == pytest.approx(0.2)
     assert out.loc["29", "trainings_change"] == pytest.approx(0.0)
     assert out.loc["29", "tension_change"] == pytest.approx(0.3)
@@ -60,9 +59,9 @@ def test_compare_frames_gives_relative_count_changes_and_absolute_index_change()
     assert out.loc["56", "fragile"]
 
 
-def test_compare_frames_without_earlier_month_has_no_changes() -> None:
+def test_compare_without_earlier_month_has_no_changes() -> None:
     now = frame([("29", "Finistère", 120, 40, 1.1, "ok")])
-    out = compare_frames(now, None, threshold=20)
+    out = compare(now, None, threshold=20).frame(["Finistère"])
     assert math.isnan(out.loc[0, "offers_change"])
     assert math.isnan(out.loc[0, "tension_change"])
     assert out.loc[0, "prev_tension_status"] == "no_data"
@@ -123,16 +122,30 @@ def test_summary_without_earlier_month_says_no_comparison() -> None:
 
 
 def test_biggest_mover_leaves_fragile_values_out() -> None:
-    compared = pd.DataFrame(
-        {
-            "code": ["29", "56", "35"],
-            "name": ["Finistère", "Morbihan", "Ille-et-Vilaine"],
-            "offers_change": [0.25, 3.0, 0.1],
-            "fragile": [False, True, False],
-        }
+    now = figures([("29", 125, 40, 1.0, "ok"), ("56", 4, 0, None, "no_trainings")])
+    now = figures(
+        [
+            *zip(
+                now.keys,
+                now.job_offers,
+                now.trainings,
+                now.tension_index,
+                now.tension_status,
+                strict=True,
+            ),
+            ("35", 110, 30, 1.0, "ok"),
+        ]
     )
-    assert biggest_mover(compared, "offers_change") == ("Finistère", 0.25)
-    assert biggest_mover(compared, "offers_change", within={"35"}) == ("Ille-et-Vilaine", 0.1)
+    before = figures(
+        [("29", 100, 40, 0.9, "ok"), ("56", 1, 0, None, "no_trainings"), ("35", 100, 30, 0.9, "ok")]
+    )
+    compared = compare(now, before, threshold=20)  # Morbihan: +300 %, but fragile
+    names = ["Finistère", "Morbihan", "Ille-et-Vilaine"]
+    assert biggest_mover(compared, names, "offers_change") == ("Finistère", 0.25)
+    assert biggest_mover(compared, names, "offers_change", within={"35"}) == (
+        "Ille-et-Vilaine",
+        pytest.approx(0.1),
+    )
     sentence = mover_sentence(("Finistère", 0.25), "sum_level_departments", "fr")
     assert (
         sentence == "Plus forte hausse des offres parmi les départements : Finistère (+25\u202f%)."

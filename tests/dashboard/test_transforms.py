@@ -18,12 +18,9 @@ from dashboard.transforms import (
 )
 from data_access.reference import load_job_map
 from geodata import load_departements_geojson, load_insets
+from tests.dashboard.figures_of import figures
 
-
-def series(rows: list[tuple[str, int, int, float | None, str]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        rows, columns=["month", "job_offers", "trainings", "tension_index", "tension_status"]
-    )
+series = figures
 
 
 def test_key_figures_compare_with_previous_month_and_year() -> None:

@@ -85,8 +85,7 @@ def test_key_figures_show_french_numbers_and_changes(service: Service, catalog: 
     state = ViewState(catalog.months[1], department="35")
     cards = views.render_key_figures(service, state)
     texts = [str(card.children[1].children) for card in cards]
-    series = views.territory_series(service, state).set_index("month")
-    offers = int(series.loc[state.month, "job_offers"])
+    offers = views.territory_series(service, state).at(state.month).job_offers
     assert texts[0] == f"{offers:,}".replace(",", "\u202f")
     assert "," in texts[2] or texts[2].startswith("Aucune")
 
@@ -224,9 +223,9 @@ def test_comparison_draws_each_territory_from_its_trend(service, catalog) -> Non
 def test_what_changed_states_the_national_change_over_a_month(service, catalog) -> None:
     state = ViewState(catalog.months[1], change="1", lang="en")
     sentences = views.render_changes(service, state)
-    trend = views.territory_series(service, state).set_index("month")
-    before = int(trend.loc[catalog.months[0], "job_offers"])
-    now = int(trend.loc[catalog.months[1], "job_offers"])
+    trend = views.territory_series(service, state)
+    before = trend.at(catalog.months[0]).job_offers
+    now = trend.at(catalog.months[1]).job_offers
     assert sentences[0].startswith("France, all digital jobs, over a month")
     assert f"({before:,} → {now:,})" in sentences[0]
     assert any(s.startswith("Largest rise in offers among the regions") for s in sentences[1:])

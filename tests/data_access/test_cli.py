@@ -11,6 +11,7 @@ from pathlib import Path
 from data_access.cli import main as data_cli
 from data_access.db import make_engine
 from data_access.queries import JobFilter, Repository
+from data_access.readmodel import ReadModel
 from data_access.settings import REPO_ROOT, Settings
 
 
@@ -22,8 +23,8 @@ def test_seed_demo_loads_27_months_calibrated_on_published_figures(tmp_path: Pat
     repo = Repository(make_engine(url), "2022-10")
     months = repo.months()
     assert (months[0], months[-1], len(months)) == ("2022-10", "2024-12", 27)
-    reference = repo.reference()
-    national = repo.trend("national", "FR", JobFilter(), reference.i0).set_index("month")
+    model = ReadModel.load(repo.engine, repo.catalog(), "2022-10")
+    national = model.series("national", "FR", JobFilter().scope()).frame("month").set_index("month")
     # GEN_SCAN published: 83,588 offers and 13,999 trainings on 1 Jan 2023; 57,036 and 19,978
     # on 1 Sep 2023.
     assert abs(national.loc["2023-01", "job_offers"] / 83_588 - 1) < 0.15

@@ -1,0 +1,276 @@
+"""The figures of one data version, held in memory: what every page, API answer and report reads.
+
+A process loads it once per data version (the id of the last import), from the facts, with the
+same products that write the ``rollup`` table (``rollup.totals``). Reading a map, a series or a
+breakdown is then array indexing: no query, no data frame, whatever the click. Ten years of
+history are 120 months × 120 territories × 150 job scopes × 2 measures, about 35 MB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from data_access import schema
+from data_access.queries import Catalog
+from data_access.rollup import totals
+from data_access.schema import ALL_SCOPE_CODE, MEASURES, NATIONAL_CODE
+from data_access.tension import (
+    InvalidReferenceError,
+    TensionReference,
+    compute_i0,
+    tension_arrays,
+)
+
+INDICATOR_COLUMNS = ["code", "name", "job_offers", "trainings", "tension_index", "tension_status"]
+TREND_COLUMNS = ["month", "job_offers", "trainings", "tension_index", "tension_status"]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Counts and tension of aligned keys (territory or scope codes, or months).
+
+    Counts are floats with NaN where a measure has not been imported: arrays of a hundred
+    values are read by the figure builders as they are, and turned into API rows at the edge.
+    """
+
+    keys: tuple[str, ...]
+    job_offers: np.ndarray
+    trainings: np.ndarray
+    tension_index: np.ndarray
+    tension_status: np.ndarray
+
+    @classmethod
+    def of(
+        cls, keys: Sequence[str], offers: np.ndarray, trainings: np.ndarray, i0: float
+    ) -> Figures:
+        index, status = tension_arrays(offers, trainings, i0)
+        return cls(tuple(keys), offers, trainings, index, status)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def empty(self) -> bool:
+        return not self.keys
+
+    def __getitem__(self, column: str) -> Any:
+        """A column by its API name, as a figure builder reads a frame's: the keys answer to
+        ``code`` and ``month``."""
+        if column in ("code", "month"):
+            return self.keys
+        return getattr(self, column)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {key: i for i, key in enumerate(self.keys)}
+
+    def at(self, key: str) -> Point | None:
+        """The figures of one key (a month of a series), ``None`` when it is not there."""
+        i = self.position.get(key)
+        if i is None:
+            return None
+        return Point(
+            _count(self.job_offers[i]),
+            _count(self.trainings[i]),
+            None if np.isnan(self.tension_index[i]) else float(self.tension_index[i]),
+            str(self.tension_status[i]),
+        )
+
+    def frame(self, key_column: str = "code") -> pd.DataFrame:
+        """The figures as API rows: nullable integer counts, NaN index, status text."""
+        return pd.DataFrame(
+            {
+                key_column: list(self.keys),
+                "job_offers": _counts(self.job_offers),
+                "trainings": _counts(self.trainings),
+                "tension_index": self.tension_index,
+                "tension_status": self.tension_status,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Point:
+    """One key's counts (``None`` when not imported), index (``None`` unless ok) and status."""
+
+    job_offers: int | None
+    trainings: int | None
+    tension_index: float | None
+    tension_status: str
+
+
+def _count(value: float) -> int | None:
+    return None if np.isnan(value) else int(value)
+
+
+def _counts(values: np.ndarray) -> pd.arrays.IntegerArray:
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """Every total of every imported month, by (measure, month, territory, scope)."""
+
+    months: tuple[str, ...]  # every month with a measure imported, oldest first
+    complete: tuple[str, ...]  # those with both measures: the months the product shows
+    counts: np.ndarray  # float64 (measure, month, territory, scope), NaN where not imported
+    territories: dict[tuple[str, str], int]
+    scopes: dict[tuple[str, str], int]
+    scope_codes: dict[str, tuple[str, ...]]  # scope level → its codes in the job map's order
+    requested_reference: str
+
+    # -- loading -----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, engine: Engine, catalog: Catalog, reference_month: str) -> ReadModel:
+        with engine.connect() as conn:
+            coverage = _coverage(conn)
+            facts = _frame(conn, _facts_query())
+            online = _frame(conn, _online_query())
+        departements = catalog.departements
+        grid = totals(facts, online, coverage, catalog.job_map, departements)
+        counts = np.stack([grid.values[m] for m in MEASURES]).astype(np.float64)
+        for i, measure in enumerate(MEASURES):
+            counts[i, ~grid.covered[measure]] = np.nan
+        complete = tuple(m for m in grid.months if len(coverage[m]) == len(MEASURES))
+        scope_codes: dict[str, list[str]] = {}
+        for level, code in zip(grid.scopes.levels, grid.scopes.codes, strict=True):
+            scope_codes.setdefault(str(level), []).append(str(code))
+        return cls(
+            months=tuple(grid.months),
+            complete=complete,
+            counts=counts,
+            territories=_positions(grid.territories.levels, grid.territories.codes),
+            scopes=_positions(grid.scopes.levels, grid.scopes.codes),
+            scope_codes={level: tuple(codes) for level, codes in scope_codes.items()},
+            requested_reference=reference_month,
+        )
+
+    @cached_property
+    def month_position(self) -> dict[str, int]:
+        return {m: i for i, m in enumerate(self.months)}
+
+    # -- the index's anchor ------------------------------------------------------------------
+    @cached_property
+    def reference(self) -> TensionReference:
+        """The configured reference month, else the earliest complete one."""
+        if not self.complete:
+            raise InvalidReferenceError("no month has been imported yet")
+        requested = self.requested_reference
+        month = requested if requested in self.complete else self.complete[0]
+        national = self._values([month], ("national", NATIONAL_CODE), ("all", ALL_SCOPE_CODE))[:, 0]
+        offers, trainings = int(national[0]), int(national[1])
+        return TensionReference(
+            month=month,
+            requested_month=requested,
+            i0=compute_i0(offers, trainings, month),
+            job_offers=offers,
+            trainings=trainings,
+        )
+
+    @property
+    def i0(self) -> float:
+        return self.reference.i0
+
+    # -- reading -----------------------------------------------------------------------------
+    def _values(
+        self,
+        months: Sequence[str],
+        territory: tuple[str, str] | Sequence[tuple[str, str]],
+        scope: tuple[str, str] | Sequence[tuple[str, str]],
+    ) -> np.ndarray:
+        """``counts[:, months, territory(ies), scope(s)]``: absent keys give NaN."""
+        m = [self.month_position[x] for x in months]
+        t = self._where(self.territories, territory)
+        s = self._where(self.scopes, scope)
+        known = (t >= 0) & (s >= 0)
+        out = self.counts[:, m][:, :, np.maximum(t, 0), np.maximum(s, 0)]
+        out[:, :, ~known] = np.nan
+        return out
+
+    @staticmethod
+    def _where(
+        index: dict[tuple[str, str], int], keys: tuple[str, str] | Sequence[tuple[str, str]]
+    ) -> np.ndarray:
+        if isinstance(keys, tuple) and isinstance(keys[0], str):
+            return np.array(index.get(keys, -1))  # type: ignore[arg-type]
+        return np.array([index.get(key, -1) for key in keys], dtype=np.int64)
+
+    def indicators(
+        self, month: str, level: str, codes: Sequence[str], scope: tuple[str, str]
+    ) -> Figures:
+        """One month, the given territories of ``level``, one job scope."""
+        values = self._values([month], [(level, c) for c in codes], scope)[:, 0]
+        return Figures.of(codes, values[0], values[1], self.i0)
+
+    def series(self, level: str, code: str, scope: tuple[str, str]) -> Figures:
+        """Every complete month of one territory and job scope, oldest first."""
+        values = self._values(self.complete, (level, code), scope)
+        return Figures.of(self.complete, values[0], values[1], self.i0)
+
+    def breakdown(
+        self,
+        months: Sequence[str],
+        level: str,
+        code: str,
+        scope_level: str,
+        scope_codes: Sequence[str] | None = None,
+    ) -> Figures:
+        """The job scopes of one level in one territory, summed over ``months`` (a quarter for
+        the top 30); a scope with no month imported stays missing."""
+        codes = tuple(self.scope_codes.get(scope_level, ()) if scope_codes is None else scope_codes)
+        codes = tuple(sorted(codes))
+        values = self._values(list(months), (level, code), [(scope_level, c) for c in codes])
+        summed = (
+            np.where(np.isnan(values).all(axis=1), np.nan, np.nansum(values, axis=1))
+            if len(months)
+            else np.full((len(MEASURES), len(codes)), np.nan)
+        )
+        return Figures.of(codes, summed[0], summed[1], self.i0)
+
+
+def _positions(levels: np.ndarray, codes: np.ndarray) -> dict[tuple[str, str], int]:
+    return {
+        (str(level), str(code)): i
+        for i, (level, code) in enumerate(zip(levels, codes, strict=True))
+    }
+
+
+def _coverage(conn: Connection) -> dict[str, set[str]]:
+    mm = schema.month_measure.c
+    coverage: dict[str, set[str]] = {}
+    for month, measure in conn.execute(select(mm.month, mm.measure)):
+        coverage.setdefault(month, set()).add(measure)
+    return coverage
+
+
+def _facts_query() -> object:
+    f = schema.fact.c
+    return select(
+        f.month,
+        f.department_code.label("department"),
+        f.poste_code.label("poste"),
+        f.job_offers,
+        f.trainings,
+    )
+
+
+def _online_query() -> object:
+    o = schema.online_training.c
+    return select(o.month, o.poste_code.label("poste"), o.trainings)
+
+
+def _frame(conn: Connection, query: object) -> pd.DataFrame:
+    result = conn.execute(query)  # type: ignore[call-overload]
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for measure in MEASURES:
+        if measure in frame:
+            frame[measure] = pd.to_numeric(frame[measure]).astype("float64")
+    return frame
