@@ -40,3 +40,14 @@ def post_fork(server, worker):
     engine = flask_app.extensions.get("genscan_engine")
     if engine is not None:
         engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """Load the figures before the first visitor waits for them (a second on the demo history,
+    a few on ten years); a database that is down is met again, and reported, by requests."""
+    service = worker.app.wsgi().extensions.get("genscan_service")
+    if service is not None:
+        try:
+            service.warm()
+        except Exception:  # noqa: BLE001 - a failed warm-up changes nothing for requests
+            worker.log.warning("figures not preloaded; the first request will load them")

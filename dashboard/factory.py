@@ -90,6 +90,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server.extensions["genscan_engine"] = engine
     cache = Cache(server, config=cache_config(settings))
     service = Service(Repository(engine, settings.reference_month), cache, settings)
+    server.extensions["genscan_service"] = service
     register_api(server, service)
     prefix = app.config.requests_pathname_prefix.rstrip("/")
     deps = layout.load_static(service, prefix, app.get_asset_url("topojson/"))

@@ -171,8 +171,12 @@ def _style(style: dict[str, Any]) -> str:
 
 
 def _attributes(component: Component) -> str:
+    return _attribute_text(component.to_plotly_json()["props"])
+
+
+def _attribute_text(props: dict[str, Any]) -> str:
     parts = []
-    for name, value in component.to_plotly_json()["props"].items():
+    for name, value in props.items():
         if name in _SKIPPED_PROPS or value is None or value is False:
             continue
         if name == "id" and not isinstance(value, str):
@@ -182,7 +186,7 @@ def _attributes(component: Component) -> str:
             parts.append(attribute)
         else:
             parts.append(f'{attribute}="{html_escape.escape(str(value))}"')
-    style = getattr(component, "style", None)
+    style = props.get("style")
     if style:
         parts.append(f'style="{html_escape.escape(_style(style))}"')
     return (" " + " ".join(parts)) if parts else ""
@@ -195,6 +199,8 @@ def to_html(node: Any) -> str:
         return ""
     if isinstance(node, list | tuple):
         return "".join(to_html(child) for child in node)
+    if isinstance(node, dict) and node.get("namespace") == "dash_html_components":
+        return _node_html(node)
     if not isinstance(node, Component):
         return html_escape.escape(str(node))
     if node._namespace == "dash_html_components":
@@ -206,6 +212,13 @@ def to_html(node: Any) -> str:
         closing = "" if tag in _VOID else f"</{tag}>"
         return f"<{tag}{_attributes(node)}>{inner}{closing}"
     return _core_component_html(node)
+
+
+def _node_html(node: dict[str, Any]) -> str:
+    """An HTML component given as its JSON (``tables.html_node``)."""
+    tag = str(node["type"]).lower()
+    props = dict(node.get("props") or {})
+    return f"<{tag}{_attribute_text(props)}>{to_html(props.get('children'))}</{tag}>"
 
 
 def _core_component_html(node: Component) -> str:

@@ -124,6 +124,13 @@ class Service:
         self._latest["model"] = (version, model)
         return model
 
+    def warm(self) -> None:
+        """Load the current data version's catalog, figures and status in this process."""
+        with self.repository.engine.connect() as conn:
+            version = int(conn.execute(select(func.max(schema.import_log.c.id))).scalar() or 0)
+        self.model(version)
+        self._latest_of("status", version, lambda: self._compute_status(version))
+
     def status(self) -> DataStatus:
         version = self.data_version()
         return self._latest_of("status", version, lambda: self._compute_status(version))
