@@ -11,6 +11,7 @@ user's zoom or legend choices survive data updates, and takes its styling from
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from dashboard.i18n import (
     status_label,
     t,
 )
+from data_access.readmodel import Figures
 
 Bounds = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 UNDEFINED_STATUSES = ("no_trainings", "no_offers", "no_data")
@@ -623,29 +625,25 @@ def build_trend_figure(
 
 
 def build_breakdown_figure(
-    rows: pd.DataFrame,
+    items: Figures,
+    labels: Sequence[str],
     lang: str,
     highlight: str | None = None,
     uirevision: str = "breakdown",
 ) -> dict[str, Any]:
-    """Offers against trainings for a list of items (families, métiers, postes or regions).
-
-    ``rows`` has ``code``, ``label``, ``job_offers``, ``trainings``, ``tension_index`` and
-    ``tension_status``; bars are sorted by offers, the largest on top. Returns a plain figure
-    dict.
-    """
-    data = rows.copy()
-    data["job_offers"] = pd.to_numeric(data["job_offers"]).fillna(0).astype(int)
-    data["trainings"] = pd.to_numeric(data["trainings"]).fillna(0).astype(int)
-    data = data.sort_values(["job_offers", "trainings"], ascending=True)
+    """Offers against trainings for a list of items (families, métiers, postes or regions),
+    ``labels`` naming them; bars are sorted by offers, the largest on top. Returns a plain
+    figure dict."""
+    counts = {
+        "job_offers": np.nan_to_num(items.job_offers).astype(int),
+        "trainings": np.nan_to_num(items.trainings).astype(int),
+    }
+    order = np.lexsort((counts["trainings"], counts["job_offers"]))
     labels = [
-        f"<b>{label}</b>" if code == highlight else str(label)
-        for code, label in zip(data["code"], data["label"], strict=True)
+        f"<b>{labels[i]}</b>" if items.keys[i] == highlight else str(labels[i]) for i in order
     ]
-    index_text = [
-        fmt_decimal(v, lang) if s == "ok" else status_label(s, lang)
-        for v, s in zip(data["tension_index"], data["tension_status"], strict=True)
-    ]
+    index_text = [_index_text(items.tension_index[i], items.tension_status[i], lang) for i in order]
+    data = {column: values[order] for column, values in counts.items()}
     traces = [
         {
             "type": "bar",
@@ -669,7 +667,7 @@ def build_breakdown_figure(
         barmode="group",
         separators=theme.separators(lang),
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        height=max(260, 60 + 34 * len(data)),
+        height=max(260, 60 + 34 * len(order)),
         uirevision=uirevision,
         margin={"l": 10, "r": 20, "t": 40, "b": 30},
         bargap=0.25,

@@ -290,20 +290,3 @@ def breakdown_scope(
         codes = tuple(jm.loc[jm["family_code"] == state.family, "metier_code"].unique())
         return "metier", codes, None
     return "family", None, None
-
-
-def label_scopes(frame: pd.DataFrame, scope_level: str, catalog: Catalog) -> pd.DataFrame:
-    """Add the job map's label of each scope code."""
-    jm = catalog.job_map
-    labels = jm.drop_duplicates(f"{scope_level}_code").set_index(f"{scope_level}_code")[
-        f"{scope_level}_label"
-    ]
-    out = frame.copy()
-    out["label"] = out["code"].map(labels)
-    return out.dropna(subset=["label"])
-
-
-def label_regions(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    out["label"] = out["name"]
-    return out

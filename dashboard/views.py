@@ -282,12 +282,12 @@ def render_breakdown(service: Service, state: ViewState) -> Figure:
     catalog = service.catalog()
     scope_level, codes, highlight = transforms.breakdown_scope(state, catalog)
     level, code = state.territory
-    frame = service.breakdown((state.month,), level, code, scope_level, codes)
-    rows = transforms.label_scopes(frame, scope_level, catalog)
-    if rows.empty:
+    items = service.breakdown_figures((state.month,), level, code, scope_level, codes)
+    if items.empty:
         return figures.empty_figure(t("no_figures", state.lang))
+    labels = catalog.scope_labels(scope_level, items.keys)
     return figures.build_breakdown_figure(
-        rows, state.lang, highlight, uirevision=f"breakdown-{scope_level}"
+        items, labels, state.lang, highlight, uirevision=f"breakdown-{scope_level}"
     )
 
 
@@ -296,11 +296,14 @@ def render_region_breakdown(service: Service, state: ViewState) -> Figure:
     query = service.validate_indicators(
         state.month, "region", None, state.family, state.metier, state.poste
     )
-    rows = transforms.label_regions(service.indicators(query))
+    regions = service.indicator_figures(query)
+    names = service.catalog().territory_names("region", regions.keys)
     highlight = state.region
     if state.department:
         highlight = service.catalog().region_of_department(state.department)
-    return figures.build_breakdown_figure(rows, state.lang, highlight, uirevision="regions")
+    return figures.build_breakdown_figure(
+        regions, names, state.lang, highlight, uirevision="regions"
+    )
 
 
 # -- top 30 ------------------------------------------------------------------------------------

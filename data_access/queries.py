@@ -137,6 +137,19 @@ class Catalog:
         """Name of a validated territory; France for the national level."""
         return self._names[level][code]
 
+    @cached_property
+    def _scope_labels(self) -> dict[str, dict[str, str]]:
+        jm = self.job_map
+        return {
+            level: dict(zip(jm[f"{level}_code"], jm[f"{level}_label"], strict=True))
+            for level in ("family", "metier", "poste")
+        }
+
+    def scope_labels(self, level: str, codes: tuple[str, ...]) -> list[str]:
+        """The job map's labels of family, métier or poste codes."""
+        labels = self._scope_labels[level]
+        return [labels[code] for code in codes]
+
     def territory_names(self, level: str, codes: tuple[str, ...]) -> list[str]:
         names = self._names[level]
         return [names[code] for code in codes]

@@ -167,7 +167,9 @@ class ReadModel:
             raise InvalidReferenceError("no month has been imported yet")
         requested = self.requested_reference
         month = requested if requested in self.complete else self.complete[0]
-        national = self._values([month], ("national", NATIONAL_CODE), ("all", ALL_SCOPE_CODE))[:, 0]
+        national = self._values([month], ("national", NATIONAL_CODE), ("all", ALL_SCOPE_CODE))[
+            :, 0, 0
+        ]
         offers, trainings = int(national[0]), int(national[1])
         return TensionReference(
             month=month,
@@ -189,11 +191,20 @@ class ReadModel:
         scope: tuple[str, str] | Sequence[tuple[str, str]],
     ) -> np.ndarray:
         """``counts[:, months, territory(ies), scope(s)]``: absent keys give NaN."""
-        m = [self.month_position[x] for x in months]
-        t = self._where(self.territories, territory)
-        s = self._where(self.scopes, scope)
+        m = np.array([self.month_position[x] for x in months], dtype=np.int64)
+        t, s = np.broadcast_arrays(
+            self._where(self.territories, territory), self._where(self.scopes, scope)
+        )
+        t, s = np.atleast_1d(t), np.atleast_1d(s)
         known = (t >= 0) & (s >= 0)
-        out = self.counts[:, m][:, :, np.maximum(t, 0), np.maximum(s, 0)]
+        # One gather of (measure, month, key) cells: slicing months first would copy whole
+        # month slabs of 18,000 cells.
+        out = self.counts[
+            np.arange(len(MEASURES))[:, None, None],
+            m[None, :, None],
+            np.maximum(t, 0)[None, None, :],
+            np.maximum(s, 0)[None, None, :],
+        ]
         out[:, :, ~known] = np.nan
         return out
 
@@ -214,7 +225,7 @@ class ReadModel:
 
     def series(self, level: str, code: str, scope: tuple[str, str]) -> Figures:
         """Every complete month of one territory and job scope, oldest first."""
-        values = self._values(self.complete, (level, code), scope)
+        values = self._values(self.complete, (level, code), scope)[:, :, 0]
         return Figures.of(self.complete, values[0], values[1], self.i0)
 
     def breakdown(

@@ -27,6 +27,7 @@ from dashboard.state import ViewState
 from dashboard.transforms import map_geometry, with_regions
 from dashboard.views import map_rows
 from geodata import load_departements_geojson, load_insets
+from tests.dashboard.figures_of import figures as figures_of
 
 
 # The builders return plain dicts; go.Figure validates every property of them, so a typo in a
@@ -195,16 +196,7 @@ def test_trend_adds_national_comparison_and_reference_line() -> None:
 
 
 def test_breakdown_sorts_by_offers_and_highlights_choice() -> None:
-    rows = pd.DataFrame(
-        {
-            "code": ["a", "b", "c"],
-            "label": ["A", "B", "C"],
-            "job_offers": [5, 50, 20],
-            "trainings": [1, 2, 3],
-            "tension_index": [0.1, 0.2, 0.3],
-            "tension_status": ["ok"] * 3,
-        }
-    )
-    figure = build_breakdown_figure(rows, "fr", highlight="c")
+    items = figures_of([("a", 5, 1, 0.1, "ok"), ("b", 50, 2, 0.2, "ok"), ("c", 20, 3, 0.3, "ok")])
+    figure = build_breakdown_figure(items, ["A", "B", "C"], "fr", highlight="c")
     assert list(figure.data[0].y) == ["A", "<b>C</b>", "B"]
     assert list(figure.data[0].x) == [5, 20, 50]

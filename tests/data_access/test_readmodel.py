@@ -33,8 +33,11 @@ def test_every_rollup_row_is_the_read_model_total(stored) -> None:
         values = model.counts[
             measure_position,
             [model.month_position[m] for m in rollup["month"]],
-            [model.territories[k] for k in zip(rollup.territory_level, rollup.territory_code)],
-            [model.scopes[k] for k in zip(rollup.scope_level, rollup.scope_code)],
+            [
+                model.territories[k]
+                for k in zip(rollup.territory_level, rollup.territory_code, strict=True)
+            ],
+            [model.scopes[k] for k in zip(rollup.scope_level, rollup.scope_code, strict=True)],
         ]
         expected = rollup[measure].astype("float64").to_numpy()
         assert np.array_equal(values, expected, equal_nan=True), measure
