@@ -40,13 +40,14 @@ seed "$DEMO" demo
 seed "$TEN" 10y
 
 if [ -z "${BENCH_SKIP_DEMO:-}" ]; then
-echo "== recolour payload, first page, interaction time (SQLite, 27 months)"
+echo "== recolour payload, first page, interaction time, click cost (SQLite, 27 months)"
 serve "$DEMO" demo
 $PY -m bench.recolour_payload --url "$URL"
 $PY -m bench.first_page --url "$URL" --runs 10
 $PY -m bench.first_load_bytes --url "$URL" --runs 3 --path / --path '/?region=53&family=DATA&metric=tension'
 $PY -m bench.lighthouse --url "$URL" --runs 3 --out "$WORK/lighthouse" || true  # needs npm
 $PY -m bench.interaction_time --url "$URL" --runs 300
+$PY -m bench.click_cost --url "$URL" --runs 200
 echo "== 200 users for 2 minutes (locust, SQLite, 27 months)"
 .venv/bin/locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host "$URL" \
     --only-summary 2>&1 | tail -25 || true  # locust exits 1 when any request failed
@@ -54,12 +55,16 @@ stop
 fi
 
 echo "== where p95 crosses 300 ms (locust, SQLite, 27 months, 2 minutes per step)"
-$PY -m bench.user_ramp --database-url "$DEMO" --users 25,50,75,100,150,200
+$PY -m bench.user_ramp --database-url "$DEMO" --users 100,200,300,500,800 --seconds 120
 
-echo "== interaction time (SQLite, 10 years)"
+echo "== interaction time, click cost (SQLite, 10 years)"
 serve "$TEN" ten
 $PY -m bench.interaction_time --url "$URL" --runs 300
+$PY -m bench.click_cost --url "$URL" --runs 200
 stop
+
+echo "== memory per worker (SQLite, 10 years)"
+$PY -m bench.memory --database-url "$TEN" --clicks 300
 
 echo "== import speed (SQLite)"
 cp "$WORK/demo.sqlite3" "$WORK/import.sqlite3"

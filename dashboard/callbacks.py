@@ -155,29 +155,53 @@ def register_language(app: Dash) -> None:
 
 
 def register_panels(app: Dash, deps: StaticDeps) -> None:
-    """One callback per content panel, each driven by the state store."""
-    service = deps.service
+    """One callback for every content panel: a filter change costs the server one request.
 
-    def register_panel(panel: panels.Panel) -> None:
-        keys = list(panel.fallback(""))
+    The state store drives them all; a panel's own inputs (a table's sort order, its
+    disclosure, the tools store) re-render that panel alone."""
+    keys = [key for panel in panels.STATE_PANELS.values() for key in panel.fallback("")]
+    extras = [dep for panel in panels.STATE_PANELS.values() for dep in panel.extra]
 
-        @app.callback(
-            *outputs(keys),
-            Output(ids.DB_ERROR, "data", allow_duplicate=True),
-            Input(ids.STATE, "data"),
-            *panel.extra,
-            prevent_initial_call=True,
-        )
-        def on_panel(data: Any, *more: Any) -> tuple[Any, ...]:
-            state = _state(data, service, more[0] if panel.tools_in_state else None)
-            arguments = () if panel.tools_in_state else more
-            props, failed = panels.guarded(
-                lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang
-            )
-            return (*ordered(props, keys), time.time() if failed else no_update)
+    @app.callback(
+        *outputs(keys),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        Input(ids.STATE, "data"),
+        *extras,
+        prevent_initial_call=True,
+    )
+    def on_content(data: Any, *more: Any) -> tuple[Any, ...]:
+        triggered = {item["prop_id"] for item in ctx.triggered}
+        values = dict(zip([dep.component_id for dep in extras], more, strict=True))
+        props: Props = {}
+        failed = False
+        for panel in panels.STATE_PANELS.values():
+            if _needs_render(panel, triggered):
+                own = [values[dep.component_id] for dep in panel.extra]
+                shown, down = _render_panel(deps, panel, data, own)
+                props.update(shown)
+                failed = failed or down
+        return (*ordered(props, keys), time.time() if failed else no_update)
 
-    for panel in panels.STATE_PANELS.values():
-        register_panel(panel)
+
+def _render_panel(
+    deps: StaticDeps, panel: panels.Panel, data: Any, own: list[Any]
+) -> tuple[Props, bool]:
+    """A panel's props for the stored view (``PreventUpdate`` for a forged store), and whether
+    the database failed."""
+    state = _state(data, deps.service, own[0] if panel.tools_in_state else None)
+    arguments = () if panel.tools_in_state else own
+    return panels.guarded(lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang)
+
+
+def _needs_render(panel: panels.Panel, triggered: set[str]) -> bool:
+    """Whether a trigger of the content callback changes what ``panel`` shows."""
+    if f"{ids.STATE}.data" in triggered:
+        return True
+    return any(
+        f"{dep.component_id}.{dep.component_property}" in triggered
+        for dep in panel.extra
+        if isinstance(dep, Input)
+    )
 
 
 def register_sorting(app: Dash) -> None:
