@@ -49,5 +49,5 @@ def post_worker_init(worker):
     if service is not None:
         try:
             service.warm()
-        except Exception:  # noqa: BLE001 - a failed warm-up changes nothing for requests
+        except Exception:  # a failed warm-up changes nothing for requests
             worker.log.warning("figures not preloaded; the first request will load them")
