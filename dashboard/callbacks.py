@@ -164,33 +164,54 @@ def register_panels(app: Dash, deps: StaticDeps) -> None:
 
     @app.callback(
         *outputs(keys),
+        Output(ids.PANEL_KEYS, "data"),
         Output(ids.DB_ERROR, "data", allow_duplicate=True),
         Input(ids.STATE, "data"),
         *extras,
+        State(ids.PANEL_KEYS, "data"),
         prevent_initial_call=True,
     )
     def on_content(data: Any, *more: Any) -> tuple[Any, ...]:
         triggered = {item["prop_id"] for item in ctx.triggered}
-        values = dict(zip([dep.component_id for dep in extras], more, strict=True))
+        values = dict(zip([dep.component_id for dep in extras], more[:-1], strict=True))
+        known = more[-1] if isinstance(more[-1], dict) else {}
+        shown: dict[str, str] = {}
         props: Props = {}
         failed = False
-        for panel in panels.STATE_PANELS.values():
-            if _needs_render(panel, triggered):
-                own = [values[dep.component_id] for dep in panel.extra]
-                shown, down = _render_panel(deps, panel, data, own)
-                props.update(shown)
-                failed = failed or down
-        return (*ordered(props, keys), time.time() if failed else no_update)
+        for name, panel in panels.STATE_PANELS.items():
+            if not _needs_render(panel, triggered):
+                continue
+            own = [values[dep.component_id] for dep in panel.extra]
+            state = _state(data, deps.service, own[0] if panel.tools_in_state else None)
+            key = panels.panel_key(panel, state, deps.service.data_version(), own)
+            if known.get(name) == key:
+                continue  # the panel already shows this
+            drawn, down = _render_panel(deps, name, panel, state, own, key)
+            props.update(drawn)
+            failed = failed or down
+            if not down:
+                shown[name] = key
+        new_keys = {**known, **shown} if shown else no_update
+        return (*ordered(props, keys), new_keys, time.time() if failed else no_update)
 
 
 def _render_panel(
-    deps: StaticDeps, panel: panels.Panel, data: Any, own: list[Any]
+    deps: StaticDeps, name: str, panel: panels.Panel, state: ViewState, own: list[Any], key: str
 ) -> tuple[Props, bool]:
-    """A panel's props for the stored view (``PreventUpdate`` for a forged store), and whether
-    the database failed."""
-    state = _state(data, deps.service, own[0] if panel.tools_in_state else None)
+    """A panel's props for ``state``, from the response cache when another visitor asked for
+    the same; and whether the database failed (a fallback, which is not cached)."""
+    cache_key = f"panel:{name}:{key}"
+    if panel.cacheable:
+        cached = deps.service.cached(cache_key)
+        if cached is not None:
+            return cached, False
     arguments = () if panel.tools_in_state else own
-    return panels.guarded(lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang)
+    props, failed = panels.guarded(
+        lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang
+    )
+    if panel.cacheable and not failed:
+        deps.service.keep(cache_key, props)
+    return props, failed
 
 
 def _needs_render(panel: panels.Panel, triggered: set[str]) -> bool:

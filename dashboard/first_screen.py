@@ -122,6 +122,7 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         )
         props.update(values)
     props.update(panels.methodology_props(deps, state.lang))
+    props[(ids.PANEL_KEYS, "data")] = panels.panel_keys(state, version)
     deferred = {graph: props.pop((graph, "figure")) for graph in DEFERRED_GRAPHS}
     props[(ids.DEFERRED_FIGURES, "data")] = deferred
     return props

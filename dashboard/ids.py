@@ -29,6 +29,7 @@ MAP = "map"
 MAP_TABLE = "map-table"
 MAP_TABLE_SORT = "map-table-sort"
 MAP_SIGNATURE = "map-signature"
+PANEL_KEYS = "panel-keys"  # what each content panel shows now, to skip those a change leaves
 DEFERRED_FIGURES = "deferred-figures"  # first-screen charts below the fold, drawn when seen
 KEY_FIGURES = "key-figures"
 BREAKDOWN = "breakdown"

@@ -336,6 +336,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
         dcc.Store(id=ids.DB_ERROR),
         dcc.Store(id=ids.LANG_APPLIED),
         dcc.Store(id=ids.MAP_SIGNATURE),
+        dcc.Store(id=ids.PANEL_KEYS),
         dcc.Store(id=ids.DEFERRED_FIGURES),
         dcc.Store(id=ids.MAP_TABLE_SORT),
         dcc.Store(id=ids.TOP_JOBS_SORT),

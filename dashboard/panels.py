@@ -8,7 +8,8 @@ server and a view reached by clicking can never differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from dashboard.state import (
     region_options,
 )
 from dashboard.theme import GRAPH_CONFIG
+from dashboard.transforms import quarter_of
 from data_access.queries import InvalidParameter
 from data_access.tension import InvalidReferenceError
 
@@ -359,32 +361,81 @@ def report_props(deps: StaticDeps, state: ViewState) -> Props:
     }
 
 
+# The view fields most panels show: the month, the territory and the job filter, in a language.
+_VIEW = ("month", "region", "department", "family", "metier", "poste", "lang")
+
+
 @dataclass(frozen=True)
 class Panel:
     """A content panel the state store drives: how it renders, what it shows when it cannot,
-    and what else its callback listens to (each value is passed to ``render`` after the
-    state, except the tools store, which is part of the state of ``tools_in_state`` panels)."""
+    what else its callback listens to (each value is passed to ``render`` after the state,
+    except the tools store, which is part of the state of ``tools_in_state`` panels), and the
+    view fields it shows (``quarter`` for the quarter of the month).
+
+    Two views equal on ``depends`` show the same panel, so a change of another field sends
+    nothing for it, and its props can be served from the response cache when ``cacheable``
+    (the map's are a ``Patch`` of what the browser shows, so they are not).
+    """
 
     render: Callable[..., Props]
     fallback: Callable[[str], Props]
+    depends: tuple[str, ...]
     extra: tuple[Input | State, ...] = ()
     tools_in_state: bool = False
+    cacheable: bool = True
+
+
+def panel_key(panel: Panel, state: ViewState, version: int, own: Sequence[Any]) -> str:
+    """What ``panel`` shows for ``state`` in data version ``version``, as a short text."""
+    fields = [
+        quarter_of(state.month) if name == "quarter" else getattr(state, name)
+        for name in panel.depends
+    ]
+    inputs = [value for dep, value in zip(panel.extra, own, strict=True) if isinstance(dep, Input)]
+    if panel.tools_in_state:
+        inputs = []  # the tools store is read through the state's plan and compare fields
+    return json.dumps([version, fields, inputs], default=str, separators=(",", ":"))
 
 
 STATE_PANELS: dict[str, Panel] = {
-    "map": Panel(map_props, map_fallback, (State(ids.MAP_SIGNATURE, "data"),)),
+    "map": Panel(
+        map_props,
+        map_fallback,
+        (*_VIEW, "metric", "change"),
+        (State(ids.MAP_SIGNATURE, "data"),),
+        cacheable=False,
+    ),
     "map_table": Panel(
         map_table_props,
         message_table(ids.MAP_TABLE),
+        (*_VIEW, "metric", "change"),
         (
             Input(SORT_STORES["map_table"], "data"),
             Input(ids.text_id("map_table_title"), "n_clicks"),  # the table's disclosure
         ),
     ),
-    "trend": Panel(trend_props, trend_fallback),
-    "breakdowns": Panel(breakdown_props, breakdown_fallback),
+    "trend": Panel(trend_props, trend_fallback, (*_VIEW, "change")),
+    "breakdowns": Panel(breakdown_props, breakdown_fallback, _VIEW),
     "top_jobs": Panel(
-        top_jobs_props, message_table(ids.TOP_JOBS), (Input(SORT_STORES["top_jobs"], "data"),)
+        top_jobs_props,
+        message_table(ids.TOP_JOBS),
+        ("quarter", "region", "family", "metier", "poste", "fragile", "lang"),
+        (Input(SORT_STORES["top_jobs"], "data"),),
     ),
-    "tools": Panel(tools_props, tools_fallback, (Input(ids.TOOLS, "data"),), tools_in_state=True),
+    "tools": Panel(
+        tools_props,
+        tools_fallback,
+        (*_VIEW, "fragile", "plan", "compare"),
+        (Input(ids.TOOLS, "data"),),
+        tools_in_state=True,
+    ),
 }
+
+
+def panel_keys(state: ViewState, version: int) -> dict[str, str]:
+    """Every panel's key for a view drawn without a sort order or an opened table: the first
+    screen's."""
+    return {
+        name: panel_key(panel, state, version, [None] * len(panel.extra))
+        for name, panel in STATE_PANELS.items()
+    }

@@ -92,6 +92,13 @@ class Service:
             self.cache.set(full_key, value)
         return value
 
+    def cached(self, key: str) -> Any:
+        """What ``keep`` stored under ``key`` for the current data version, or ``None``."""
+        return self.cache.get(f"genscan:v{self.data_version()}:{key}")
+
+    def keep(self, key: str, value: Any) -> None:
+        self.cache.set(f"genscan:v{self.data_version()}:{key}", value)
+
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A value derived from the figures, cached for the current data version."""
         return self._cached(key, compute)
