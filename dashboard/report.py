@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import pandas as pd
 from dash import dcc, html
 
 from dashboard import figures, transforms, views
@@ -52,20 +51,14 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
     year, quarter = transforms.quarter_of(state.month)
     quarter_months = transforms.quarter_months(year, quarter, months)
     level, code = state.territory
-    jm = catalog.job_map
     postes = transforms.scope_postes(state, catalog)
-    current = service.breakdown(quarter_months, level, code, "poste", postes)
+    current = service.breakdown_figures(quarter_months, level, code, "poste", postes)
     threshold = service.settings.fragile_threshold
     ranked = transforms.top_postes(
-        current,
-        None,
-        jm,
-        n=TOP_N,
-        threshold=threshold,
-        exclude_fragile=state.fragile == "exclude",
+        current, None, n=TOP_N, threshold=threshold, exclude_fragile=state.fragile == "exclude"
     )
     title = t("report_top_title", lang, quarter=t("quarter", lang, q=quarter, year=year))
-    if ranked.empty:
+    if not ranked:
         return title, html.P(t("report_no_top", lang))
     header = html.Tr(
         [
@@ -77,10 +70,11 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
         ]
     )
     body = []
-    for row in ranked.itertuples():
+    labels = catalog.scope_labels("poste", tuple(r.code for r in ranked))
+    for row, label in zip(ranked, labels, strict=True):
         index = (
-            fmt_decimal(float(row.tension_index), lang)
-            if not pd.isna(row.tension_index)
+            fmt_decimal(row.tension_index, lang)
+            if row.tension_index is not None
             else status_label(row.tension_status, lang)
         )
         if row.fragile:
@@ -88,10 +82,10 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
         body.append(
             html.Tr(
                 [
-                    html.Td(str(int(row.rank))),
-                    html.Td(row.poste_label),
-                    html.Td(fmt_int(int(row.job_offers), lang), className="num"),
-                    html.Td(fmt_int(int(row.trainings), lang), className="num"),
+                    html.Td(str(row.rank)),
+                    html.Td(label),
+                    html.Td(fmt_int(row.job_offers, lang), className="num"),
+                    html.Td(fmt_int(row.trainings, lang), className="num"),
                     html.Td(index, className="num"),
                 ]
             )

@@ -204,53 +204,73 @@ def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
-def rank_postes(frame: pd.DataFrame, job_map: pd.DataFrame) -> pd.DataFrame:
-    """Postes ranked by offers (ties broken by fewer trainings, then by code), rank from 1."""
-    data = frame.merge(job_map, left_on="code", right_on="poste_code", how="inner")
-    data["job_offers"] = pd.to_numeric(data["job_offers"]).fillna(0).astype("int64")
-    data["trainings"] = pd.to_numeric(data["trainings"]).fillna(0).astype("int64")
-    data = data.sort_values(
-        ["job_offers", "trainings", "code"], ascending=[False, True, True]
-    ).reset_index(drop=True)
-    data["rank"] = np.arange(1, len(data) + 1)
-    return data
+@dataclass(frozen=True)
+class RankedPoste:
+    """One poste of a top 30: its quarter's figures, its rank and how the rank moved."""
+
+    code: str
+    rank: int
+    job_offers: int
+    trainings: int
+    tension_index: float | None
+    tension_status: str
+    fragile: bool
+    rank_change: int | None  # positive when the poste climbed; None when new or no earlier
+    is_new: bool
+
+
+def _ranking(items: Figures, threshold: int, exclude_fragile: bool) -> list[int]:
+    """Positions of the postes with offers, most offers first (ties: fewer trainings, then
+    code); fragile ones left out when asked."""
+    offers = np.nan_to_num(items.job_offers)
+    trainings = np.nan_to_num(items.trainings)
+    keep = offers > 0
+    if exclude_fragile:
+        keep &= ~fragile_mask(items.job_offers, items.trainings, threshold)
+    positions = np.flatnonzero(keep).tolist()
+    return sorted(positions, key=lambda i: (-offers[i], trainings[i], items.keys[i]))
 
 
 def top_postes(
-    current: pd.DataFrame,
-    previous: pd.DataFrame | None,
-    job_map: pd.DataFrame,
+    current: Figures,
+    previous: Figures | None,
     n: int = TOP_N,
     threshold: int = 0,
     exclude_fragile: bool = False,
-) -> pd.DataFrame:
+) -> list[RankedPoste]:
     """The ``n`` postes with most offers in the quarter, with their rank change.
 
-    ``rank_change`` is positive when a poste climbed; ``is_new`` marks a poste that was outside
-    the previous quarter's top ``n`` (or had no offer then). Without a previous quarter, both are
-    empty. Postes with no offer at all are not ranked. ``fragile`` marks quarters with fewer
-    than ``threshold`` offers and trainings; ``exclude_fragile`` leaves them out of both
-    rankings, so ranks and rank changes are among reliable values only.
+    ``is_new`` marks a poste that was outside the previous quarter's top ``n`` (or had no offer
+    then); without a previous quarter, no poste is new and no rank moved. Postes with no offer
+    at all are not ranked. ``fragile`` marks quarters with fewer than ``threshold`` offers and
+    trainings; ``exclude_fragile`` leaves them out of both rankings, so ranks and rank changes
+    are among reliable values only.
     """
-
-    def reliable(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        out["fragile"] = fragile_mask(out["job_offers"], out["trainings"], threshold)
-        return out[~out["fragile"]] if exclude_fragile else out
-
-    ranked = rank_postes(reliable(current), job_map)
-    ranked = ranked[ranked["job_offers"] > 0].head(n).copy()
-    ranked["previous_rank"] = pd.NA
-    ranked["rank_change"] = pd.NA
-    ranked["is_new"] = False
+    fragile = fragile_mask(current.job_offers, current.trainings, threshold)
+    before: dict[str, int] | None = None
     if previous is not None and not previous.empty:
-        before = rank_postes(reliable(previous), job_map)
-        before = before[before["job_offers"] > 0]
-        previous_rank = dict(zip(before["code"], before["rank"], strict=True))
-        ranked["previous_rank"] = ranked["code"].map(previous_rank).astype("Int64")
-        ranked["is_new"] = ranked["previous_rank"].isna() | (ranked["previous_rank"] > n)
-        ranked["rank_change"] = (ranked["previous_rank"] - ranked["rank"]).where(~ranked["is_new"])
-    return ranked.reset_index(drop=True)
+        order = _ranking(previous, threshold, exclude_fragile)
+        before = {previous.keys[i]: rank for rank, i in enumerate(order, start=1)}
+    ranked = []
+    for rank, i in enumerate(_ranking(current, threshold, exclude_fragile)[:n], start=1):
+        code = current.keys[i]
+        earlier = None if before is None else before.get(code)
+        is_new = before is not None and (earlier is None or earlier > n)
+        index = float(current.tension_index[i])
+        ranked.append(
+            RankedPoste(
+                code=code,
+                rank=rank,
+                job_offers=int(current.job_offers[i]),
+                trainings=int(np.nan_to_num(current.trainings[i])),
+                tension_index=None if math.isnan(index) else index,
+                tension_status=str(current.tension_status[i]),
+                fragile=bool(fragile[i]),
+                rank_change=None if earlier is None or is_new else earlier - rank,
+                is_new=is_new,
+            )
+        )
+    return ranked
 
 
 def rank_change_text(change: Any, is_new: bool, new_label: str) -> str:

@@ -332,41 +332,42 @@ def _top_jobs(service: Service, state: ViewState) -> tuple[list[dict[str, Any]],
     prev_year, prev_quarter = transforms.previous_quarter(year, quarter)
     previous_months = transforms.quarter_months(prev_year, prev_quarter, months)
     level, code = ("region", state.region) if state.region else ("national", "FR")
-    jm = catalog.job_map
     postes = transforms.scope_postes(state, catalog)
-    current = service.breakdown(current_months, level, code, "poste", postes)
+    current = service.breakdown_figures(current_months, level, code, "poste", postes)
     previous = (
-        service.breakdown(previous_months, level, code, "poste", postes)
+        service.breakdown_figures(previous_months, level, code, "poste", postes)
         if previous_months
         else None
     )
     threshold = service.settings.fragile_threshold
     exclude = state.fragile == "exclude"
-    ranked = transforms.top_postes(
-        current, previous, jm, threshold=threshold, exclude_fragile=exclude
+    ranked = transforms.top_postes(current, previous, threshold=threshold, exclude_fragile=exclude)
+    codes = tuple(r.code for r in ranked)
+    metiers = tuple(catalog.metier_of_poste(c) for c in codes)
+    labels = zip(
+        catalog.scope_labels("poste", codes),
+        catalog.scope_labels("metier", metiers),
+        catalog.scope_labels("family", tuple(catalog.family_of_metier(m) for m in metiers)),
+        strict=True,
     )
     rows = [
         {
-            "rank": int(r.rank),
-            "trend": transforms.rank_change_text(
-                r.rank_change, bool(r.is_new), t("badge_new", lang)
-            ),
-            "trend_class": transforms.rank_change_class(r.rank_change, bool(r.is_new)),
-            "poste": r.poste_label,
-            "metier": r.metier_label,
-            "family": r.family_label,
-            "job_offers": int(r.job_offers),
-            "trainings": int(r.trainings),
-            "tension_index": None if pd.isna(r.tension_index) else round(float(r.tension_index), 4),
+            "rank": r.rank,
+            "trend": transforms.rank_change_text(r.rank_change, r.is_new, t("badge_new", lang)),
+            "trend_class": transforms.rank_change_class(r.rank_change, r.is_new),
+            "poste": poste,
+            "metier": metier,
+            "family": family,
+            "job_offers": r.job_offers,
+            "trainings": r.trainings,
+            "tension_index": None if r.tension_index is None else round(r.tension_index, 4),
             "status": status_label(r.tension_status, lang),
             "reliability": t("fragile_label", lang) if r.fragile else "",
         }
-        for r in ranked.itertuples()
+        for r, (poste, metier, family) in zip(ranked, labels, strict=True)
     ]
     territory = (
-        catalog.regions.loc[catalog.regions["code"] == state.region, "name"].iloc[0]
-        if state.region
-        else t("national", lang)
+        catalog.territory_name("region", state.region) if state.region else t("national", lang)
     )
     quarter_text = t("quarter", lang, q=quarter, year=year)
     previous_text = t("quarter", lang, q=prev_quarter, year=prev_year)

@@ -16,6 +16,7 @@ from dashboard.transforms import (
     rank_change_text,
     top_postes,
 )
+from data_access.readmodel import Figures
 from data_access.reference import load_job_map
 from geodata import load_departements_geojson, load_insets
 from tests.dashboard.figures_of import figures
@@ -55,44 +56,50 @@ def test_quarters_follow_the_calendar() -> None:
     assert quarter_months(2023, 4, available) == ("2023-11", "2023-12")
 
 
-def _scores(values: dict[str, tuple[int, int]]) -> pd.DataFrame:
-    rows = [
-        (code, offers, trainings, math.log(max(offers, 1) / max(trainings, 1)), "ok")
-        for code, (offers, trainings) in values.items()
-    ]
-    return pd.DataFrame(
-        rows, columns=["code", "job_offers", "trainings", "tension_index", "tension_status"]
+def _scores(values: dict[str, tuple[int, int]]) -> Figures:
+    return figures(
+        [
+            (code, offers, trainings, math.log(max(offers, 1) / max(trainings, 1)), "ok")
+            for code, (offers, trainings) in values.items()
+        ]
     )
 
 
 def test_top_postes_rank_by_offers_with_rank_changes_and_new_entries() -> None:
-    job_map = load_job_map()
-    codes = list(job_map["poste_code"])
+    codes = list(load_job_map()["poste_code"])
     current = _scores({codes[i]: (100 - i, 10) for i in range(40)})
     previous = _scores({codes[i]: (200 - (i if i != 3 else 150), 10) for i in range(35)})
-    top = top_postes(current, previous, job_map, n=30)
+    top = top_postes(current, previous, n=30)
     assert len(top) == 30
-    assert list(top["rank"]) == list(range(1, 31))
-    assert list(top["code"][:3]) == codes[:3]
+    assert [p.rank for p in top] == list(range(1, 31))
+    assert [p.code for p in top[:3]] == codes[:3]
     # codes[3] was 34th of the previous quarter: outside its top 30, so "new".
-    assert bool(top.loc[3, "is_new"])
+    assert top[3].is_new
     # codes[4] was 4th (codes[3] dropped behind it) and is 5th now: down one place.
-    assert int(top.loc[4, "rank_change"]) == -1
-    assert top.loc[0, "poste_label"] == job_map.loc[0, "poste_label"]
+    assert top[4].rank_change == -1
 
 
 def test_top_postes_without_previous_quarter_mark_no_trend() -> None:
-    job_map = load_job_map()
-    current = _scores({job_map.loc[i, "poste_code"]: (10 + i, 1) for i in range(5)})
-    top = top_postes(current, None, job_map)
-    assert top["rank_change"].isna().all()
-    assert not top["is_new"].any()
+    codes = list(load_job_map()["poste_code"])
+    top = top_postes(_scores({codes[i]: (10 + i, 1) for i in range(5)}), None)
+    assert all(p.rank_change is None for p in top)
+    assert not any(p.is_new for p in top)
 
 
 def test_postes_without_offers_are_not_ranked() -> None:
-    job_map = load_job_map()
-    current = _scores({job_map.loc[0, "poste_code"]: (0, 5), job_map.loc[1, "poste_code"]: (3, 1)})
-    assert list(top_postes(current, None, job_map)["code"]) == [job_map.loc[1, "poste_code"]]
+    codes = list(load_job_map()["poste_code"])
+    current = _scores({codes[0]: (0, 5), codes[1]: (3, 1)})
+    assert [p.code for p in top_postes(current, None)] == [codes[1]]
+
+
+def test_fragile_postes_are_left_out_of_both_rankings_when_asked() -> None:
+    codes = list(load_job_map()["poste_code"])
+    current = _scores({codes[0]: (5, 1), codes[1]: (50, 10), codes[2]: (40, 10)})
+    previous = _scores({codes[0]: (9, 1), codes[1]: (50, 10), codes[2]: (60, 10)})
+    top = top_postes(current, previous, threshold=20, exclude_fragile=True)
+    assert [(p.code, p.rank, p.rank_change) for p in top] == [(codes[1], 1, 1), (codes[2], 2, -1)]
+    kept = top_postes(current, previous, threshold=20)
+    assert [p.fragile for p in kept] == [False, False, True]
 
 
 @pytest.mark.parametrize(
