@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.changes import CHANGE_COLUMN, fragile_mask
+from dashboard.changes import CHANGE_COLUMN, Comparison, fragile_mask
 from dashboard.i18n import (
     fmt_decimal,
     fmt_int,
@@ -146,19 +146,50 @@ def _log_ticks(max_value: float, lang: str) -> tuple[list[float], list[str]]:
     return ticks, labels
 
 
-def map_updates(
-    rows: pd.DataFrame, geometry: MapGeometry, view: MapView
-) -> dict[tuple[Any, ...], Any]:
+@dataclass(frozen=True)
+class MapRows:
+    """The départements of the map: the month's figures beside an earlier month's (changes
+    are only read in change mode), with their names and regions."""
+
+    compared: Comparison
+    names: tuple[str, ...]
+    regions: tuple[str, ...]
+
+    def reindexed(self, codes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Every column in the order of ``codes``; a code without figures reads as missing."""
+        now, compared = self.compared.now, self.compared
+        order = np.array([now.position.get(code, -1) for code in codes], dtype=np.int64)
+        columns: dict[str, tuple[np.ndarray, Any]] = {
+            "job_offers": (now.job_offers, np.nan),
+            "trainings": (now.trainings, np.nan),
+            "tension_index": (now.tension_index, np.nan),
+            "tension_status": (now.tension_status, "no_data"),
+            "offers_change": (compared.offers_change, np.nan),
+            "trainings_change": (compared.trainings_change, np.nan),
+            "tension_change": (compared.tension_change, np.nan),
+            "fragile": (compared.fragile, False),
+            "name": (np.array(self.names, dtype=object), ""),
+            "region_code": (np.array(self.regions, dtype=object), ""),
+        }
+        out = {}
+        for name, (values, missing) in columns.items():
+            taken = values[np.maximum(order, 0)] if len(values) else np.full(len(order), missing)
+            taken[order < 0] = missing
+            out[name] = taken
+        return out
+
+
+def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tuple[Any, ...], Any]:
     """Everything of the map that depends on the data and the selection, as figure paths.
 
     A full figure is the base figure with these values set; an update sends only them.
     """
     codes, _ = _feature_order(geometry)
-    data = rows.set_index("code").reindex(codes)
-    statuses = data["tension_status"].fillna("no_data").to_numpy()
+    data = rows.reindexed(codes)
+    statuses = data["tension_status"]
     lang = view.lang
     if view.change:
-        values = pd.to_numeric(data[CHANGE_COLUMN[view.metric]]).to_numpy(dtype="float64")
+        values = data[CHANGE_COLUMN[view.metric]].astype("float64")
         known = ~np.isnan(values)
         clipped = np.clip(np.nan_to_num(values), -CHANGE_RANGE, CHANGE_RANGE)
         scaled = (clipped + CHANGE_RANGE) / (2 * CHANGE_RANGE) * SCALE_TOP
@@ -179,9 +210,9 @@ def map_updates(
         ticktext[0], ticktext[-1] = f"≤ {ticktext[0]}", f"≥ {ticktext[-1]}"
         ticktext[2] = "0"
         bands = np.where(known, "ok", "no_data")
-        fragile = data["fragile"].fillna(False).to_numpy(dtype=bool) & known
+        fragile = data["fragile"].astype(bool) & known
     elif view.metric == "tension":
-        index = pd.to_numeric(data["tension_index"]).to_numpy(dtype="float64")
+        index = data["tension_index"].astype("float64")
         clipped = np.clip(np.nan_to_num(index), -TENSION_RANGE, TENSION_RANGE)
         scaled = (clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP
         cmin, cmax = -TENSION_RANGE, TENSION_RANGE
@@ -189,7 +220,7 @@ def map_updates(
         ticktext = ["−2", "−1", "0", f"1 · {t('national', view.lang)}", "2"]
         bands = statuses
     else:
-        values = pd.to_numeric(data[view.metric]).to_numpy(dtype="float64")
+        values = data[view.metric].astype("float64")
         known = ~np.isnan(values)
         vmax = float(np.nanmax(values)) if known.any() else 1.0
         cmin, cmax = 0.0, max(math.log10(1 + vmax), 1.0)
@@ -203,8 +234,8 @@ def map_updates(
         )
     band_values = np.array([STATUS_BANDS.get(b, 0.0) for b in bands])
     z = np.where(bands == "ok", scaled, band_values)
-    if view.region is not None and "region_code" in data:
-        outside = data["region_code"].to_numpy() != view.region
+    if view.region is not None:
+        outside = data["region_code"] != view.region
         z = np.where(outside, np.vectorize(faded_z)(z), z)
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
@@ -273,16 +304,15 @@ def _map_hovertemplate(view: MapView) -> str:
     )
 
 
-def build_map_figure(rows: pd.DataFrame, geometry: MapGeometry, view: MapView) -> dict[str, Any]:
+def build_map_figure(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[str, Any]:
     """Choropleth of the départements for one indicator, as a plain figure dict.
 
-    ``rows`` has the API's indicator columns (and ``region_code`` to wash out the départements
-    outside the region in focus), one row per département. The GeoJSON is referenced by URL:
-    the browser fetches it once and the figure carries only values.
+    The GeoJSON is referenced by URL: the browser fetches it once and the figure carries only
+    values.
     """
     lang = view.lang
     codes, feature_ids = _feature_order(geometry)
-    names = rows.set_index("code")["name"].reindex(codes).fillna("").tolist()
+    names = rows.reindexed(codes)["name"].tolist()
     if view.change:
         scale = theme.CHANGE
     else:

@@ -38,7 +38,7 @@ def map_extract(
     if state.department:
         focus = service.catalog().region_of_department(state.department)
     view_state = replace(state, metric="tension", region=focus, change=None)
-    rows = transforms.with_regions(views.map_rows(service, view_state), service.catalog())
+    rows = views.map_rows(service, view_state)
     view = views.map_view(view_state, service.settings.fragile_threshold)
     return _static_graph(figures.build_map_figure(rows, geometry, view), 520, map_config)
 

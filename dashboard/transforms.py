@@ -100,13 +100,6 @@ def map_geometry(geojson: dict[str, Any], insets: list[dict[str, Any]], url: str
 
 
 # -- territories -------------------------------------------------------------------------------
-def with_regions(rows: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Département rows with their region code, for fading the départements out of focus."""
-    out = rows.copy()
-    out["region_code"] = out["code"].map(catalog.region_of_department_map)
-    return out
-
-
 def territory_name(state: ViewState, catalog: Catalog, france: str) -> str:
     level, code = state.territory
     return france if level == "national" else catalog.territory_name(level, code)

@@ -7,6 +7,7 @@ be tested by calling them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +15,7 @@ import pandas as pd
 from dash import Patch, html
 
 from dashboard import changes, figures, transforms
-from dashboard.figures import MapGeometry, MapView
+from dashboard.figures import MapGeometry, MapRows, MapView
 from dashboard.i18n import (
     fmt_decimal,
     fmt_int,
@@ -59,14 +60,15 @@ def earlier_month(service: Service, state: ViewState, period: int) -> str | None
 
 
 def comparison(
-    service: Service, state: ViewState, level: str, period: int
+    service: Service, state: ViewState, level: str, period: int | None
 ) -> tuple[changes.Comparison, list[str]]:
-    """The view's month beside ``period`` months before, at one level; and the names."""
+    """The view's month at one level beside ``period`` months before (none when ``None``);
+    and the territories' names."""
     query = service.validate_indicators(
         state.month, level, None, state.family, state.metier, state.poste
     )
     current = service.indicator_figures(query)
-    earlier = earlier_month(service, state, period)
+    earlier = earlier_month(service, state, period) if period else None
     previous = (
         service.indicator_figures(replace(query, month=earlier)) if earlier is not None else None
     )
@@ -74,18 +76,12 @@ def comparison(
     return changes.compare(current, previous, service.settings.fragile_threshold), names
 
 
-def compared_rows(service: Service, state: ViewState, level: str, period: int) -> pd.DataFrame:
-    """Indicator rows of the view's month with their change over ``period`` months."""
-    compared, names = comparison(service, state, level, period)
-    return compared.frame(names)
-
-
-def map_rows(service: Service, state: ViewState) -> pd.DataFrame:
-    """Département rows of the month and job filter (the rows of ``/api/v1/indicators``), with
-    the changes when the map shows changes."""
-    if state.change:
-        return compared_rows(service, state, "department", int(state.change))
-    return indicator_rows(service, state, "department")
+def map_rows(service: Service, state: ViewState) -> MapRows:
+    """Département figures of the month and job filter (those of ``/api/v1/indicators``),
+    beside those of the compared month when the map shows changes."""
+    compared, names = comparison(service, state, "department", int(state.change or 0) or None)
+    regions = service.catalog().region_of_department_map
+    return MapRows(compared, tuple(names), tuple(regions[c] for c in compared.now.keys))
 
 
 def map_view(state: ViewState, threshold: int) -> MapView:
@@ -124,7 +120,7 @@ def render_map(
 ) -> tuple[Figure | Patch, dict[str, str | None]]:
     """The map for ``state``: a whole figure the first time (or when language or indicator
     change), otherwise a ``Patch`` with only the values that changed (a few kilobytes)."""
-    rows = transforms.with_regions(map_rows(service, state), service.catalog())
+    rows = map_rows(service, state)
     view = map_view(state, service.settings.fragile_threshold)
     signature = map_signature(state)
     if not isinstance(previous, dict) or previous.get("structure") != signature["structure"]:
@@ -144,41 +140,46 @@ def render_map_table(
     service: Service, state: ViewState
 ) -> tuple[list[dict[str, Any]], list[Column]]:
     """The map's figures as table rows: the accessible alternative to the map."""
-    rows = transforms.with_regions(map_rows(service, state), service.catalog())
-    table = rows if state.region is None else rows[rows["region_code"] == state.region]
     threshold = service.settings.fragile_threshold
     change_column = changes.CHANGE_COLUMN[state.metric] if state.change else None
     return (
-        table_records(table, state.lang, threshold, change_column),
+        table_records(map_rows(service, state), state.lang, threshold, change_column, state.region),
         map_table_columns(state.lang, state.metric if state.change else None),
     )
 
 
 def table_records(
-    rows: pd.DataFrame, lang: str, threshold: int, change_column: str | None = None
+    rows: MapRows,
+    lang: str,
+    threshold: int,
+    change_column: str | None = None,
+    region: str | None = None,
 ) -> list[dict[str, Any]]:
-    if "fragile" in rows:
-        fragile = rows["fragile"].to_numpy(dtype=bool)
+    """One record per département (of ``region`` when given), values as the table shows them."""
+    now = rows.compared.now
+    if change_column is not None:
+        fragile = rows.compared.fragile
     else:
-        fragile = changes.fragile_mask(rows["job_offers"], rows["trainings"], threshold)
+        fragile = changes.fragile_mask(now.job_offers, now.trainings, threshold)
     records = []
-    for row, weak in zip(rows.itertuples(), fragile, strict=True):
+    for i, code in enumerate(now.keys):
+        if region is not None and rows.regions[i] != region:
+            continue
+        point = now.point(i)
         record = {
-            "code": row.code,
-            "name": row.name,
-            "job_offers": None if pd.isna(row.job_offers) else int(row.job_offers),
-            "trainings": None if pd.isna(row.trainings) else int(row.trainings),
-            "tension_index": None
-            if pd.isna(row.tension_index)
-            else round(float(row.tension_index), 4),
-            "status": status_label(row.tension_status, lang),
+            "code": code,
+            "name": rows.names[i],
+            "job_offers": point.job_offers,
+            "trainings": point.trainings,
+            "tension_index": None if point.tension_index is None else round(point.tension_index, 4),
+            "status": status_label(point.tension_status, lang),
             "reliability": t("fragile_label", lang)
-            if weak and row.tension_status != "no_data"
+            if fragile[i] and point.tension_status != "no_data"
             else "",
         }
         if change_column is not None:
-            value = getattr(row, change_column)
-            record["change"] = None if pd.isna(value) else round(float(value), 4)
+            value = float(getattr(rows.compared, change_column)[i])
+            record["change"] = None if math.isnan(value) else round(value, 4)
         records.append(record)
     return records
 

@@ -74,8 +74,10 @@ class Figures:
     def at(self, key: str) -> Point | None:
         """The figures of one key (a month of a series), ``None`` when it is not there."""
         i = self.position.get(key)
-        if i is None:
-            return None
+        return None if i is None else self.point(i)
+
+    def point(self, i: int) -> Point:
+        """The figures at position ``i``."""
         return Point(
             _count(self.job_offers[i]),
             _count(self.trainings[i]),

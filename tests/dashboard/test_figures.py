@@ -24,7 +24,7 @@ from dashboard.figures import (
 from dashboard.i18n import status_label, t
 from dashboard.service import Service
 from dashboard.state import ViewState
-from dashboard.transforms import map_geometry, with_regions
+from dashboard.transforms import map_geometry
 from dashboard.views import map_rows
 from geodata import load_departements_geojson, load_insets
 from tests.dashboard.figures_of import figures as figures_of
@@ -57,7 +57,7 @@ def geometry():
 @pytest.fixture
 def rows(service: Service, catalog) -> pd.DataFrame:
     state = ViewState(catalog.months[0], family="DATA")
-    return with_regions(map_rows(service, state), catalog)
+    return map_rows(service, state)
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def poste_rows(service: Service, catalog) -> pd.DataFrame:
     """One poste in one month: the fixture gives it every tension status."""
     poste = catalog.job_map["poste_code"].iloc[5]
     state = ViewState(catalog.months[0], poste=poste)
-    return with_regions(map_rows(service, state), catalog)
+    return map_rows(service, state)
 
 
 def _main(figure):
@@ -101,7 +101,7 @@ def test_undefined_statuses_get_their_own_colour_band_and_legend(poste_rows, geo
     figure = build_map_figure(rows, geometry, MapView("tension", "fr"))
     main = _main(figure)
     locations = list(main.locations)
-    by_code = rows.set_index("code")
+    by_code = rows.compared.frame(list(rows.names)).set_index("code")
     for location, z, text in zip(locations, main.z, main.text, strict=True):
         status = by_code.loc[location.split("-")[0], "tension_status"]
         if status == "ok":
@@ -120,7 +120,7 @@ def test_tension_colours_are_centred_on_zero(rows, geometry) -> None:
     colorbar = figure.data[COLORBAR_TRACE].marker
     assert colorbar.cmin == -colorbar.cmax
     main = _main(figure)
-    by_code = rows.set_index("code")
+    by_code = rows.compared.frame(list(rows.names)).set_index("code")
     for location, z in zip(main.locations, main.z, strict=True):
         index = by_code.loc[location.split("-")[0], "tension_index"]
         if pd.notna(index) and abs(index) < 1e-9:

@@ -135,7 +135,8 @@ def test_selection_summary_names_month_territory_and_job(service: Service, catal
 # -- decision tools ----------------------------------------------------------------------------
 def test_change_map_colours_by_the_change_since_the_earlier_month(service, catalog, geometry):
     state = ViewState(catalog.months[1], "job_offers", poste="developpeur-blockchain", change="1")
-    rows = views.map_rows(service, state).set_index("code")
+    mapped = views.map_rows(service, state)
+    rows = mapped.compared.frame(list(mapped.names)).set_index("code")
     job_map = list(catalog.job_map["poste_code"])
     j = job_map.index("developpeur-blockchain")
     for i, code in enumerate(catalog.departements["code"]):
