@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import LANGS
-from data_access.queries import Catalog
+from data_access.queries import JOB_LEVELS, Catalog, JobFilter
 
 METRICS = ("job_offers", "trainings", "tension")
 DEFAULT_METRIC = "tension"
@@ -86,6 +86,11 @@ class ViewState:
     @property
     def planned(self) -> int:
         return int(self.plan) if self.plan else 0
+
+    @property
+    def job(self) -> JobFilter:
+        """The family → métier → poste part, the shape the catalog's nesting rule reads."""
+        return JobFilter(self.family, self.metier, self.poste)
 
     @property
     def territory(self) -> tuple[str, str]:
@@ -179,23 +184,25 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
     compare, rejected = normalise_compare(compare_text, catalog)
     ignored += [f"compare={token[:MAX_VALUE_LENGTH]}" for token in rejected]
 
-    if metier and family and catalog.family_of_metier(metier) != family:
-        ignored.append(f"metier={metier}")
-        metier = None
-    if poste:
-        poste_metier = catalog.metier_of_poste(poste)
-        if (metier and poste_metier != metier) or (
-            family and catalog.family_of_metier(poste_metier) != family
-        ):
-            ignored.append(f"poste={poste}")
-            poste = None
+    job, dropped = catalog.drop_faults(JobFilter(family, metier, poste))
+    ignored += [f"{level}={code}" for level, code in dropped]
     if department and region and catalog.region_of_department(department) != region:
         ignored.append(f"department={department}")
         department = None
     state = ViewState(
-        month, metric, region, department, family, metier, poste, lang, change, fragile, plan
+        month,
+        metric,
+        region,
+        department,
+        job.family,
+        job.metier,
+        job.poste,
+        lang,
+        change,
+        fragile,
+        plan,
+        compare,
     )
-    state = replace(state, compare=compare)
     return complete_hierarchy(state, catalog), ignored
 
 
@@ -281,12 +288,7 @@ def token_territory(token: str) -> tuple[str, str]:
 
 def complete_hierarchy(state: ViewState, catalog: Catalog) -> ViewState:
     """Fill the parents of a chosen poste or métier, so the cascade shows where it sits."""
-    metier, family = state.metier, state.family
-    if state.poste:
-        metier = catalog.metier_of_poste(state.poste)
-    if metier:
-        family = catalog.family_of_metier(metier)
-    return replace(state, metier=metier, family=family)
+    return replace(state, **asdict(catalog.with_parents(state.job)))
 
 
 @dataclass(frozen=True)
@@ -324,19 +326,10 @@ def resolve_controls(
     metier = _valid(controls.metier, catalog.metier_codes)
     poste = _valid(controls.poste, catalog.poste_codes)
 
-    if trigger == "family":
-        if metier and catalog.family_of_metier(metier) != family:
-            metier = None
-        if poste and (metier is None or catalog.metier_of_poste(poste) != metier):
-            poste = None
-    elif trigger == "metier":
-        if metier:
-            family = catalog.family_of_metier(metier)
-        if poste and catalog.metier_of_poste(poste) != metier:
-            poste = None
-    elif trigger == "poste" and poste:
-        metier = catalog.metier_of_poste(poste)
-        family = catalog.family_of_metier(metier)
+    job = JobFilter(family, metier, poste)
+    if trigger in JOB_LEVELS:
+        # Parents follow from the final completion; here only stray children go.
+        job = catalog.keep_nested_below(trigger, job)
 
     if trigger == "region":
         if department and catalog.region_of_department(department) != region:
@@ -365,9 +358,9 @@ def resolve_controls(
         metric,
         region,
         department,
-        family,
-        metier,
-        poste,
+        job.family,
+        job.metier,
+        job.poste,
         previous.lang,
         change,
         fragile,

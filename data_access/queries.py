@@ -7,7 +7,7 @@ this module says which months exist, which codes are valid and how the job filte
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -18,6 +18,8 @@ from data_access import schema
 from data_access.schema import ALL_SCOPE_CODE, NATIONAL_CODE
 
 LEVELS = ("national", "region", "department")
+JOB_LEVELS = ("family", "metier", "poste")  # from the widest to the most specific
+_JOB_WORDS = {"family": "family", "metier": "métier", "poste": "poste"}  # as the API says them
 T = TypeVar("T")
 
 
@@ -163,26 +165,85 @@ class Catalog:
     def region_of_department(self, code: str) -> str:
         return self.region_of_department_map[code]
 
+    @cached_property
+    def _job_codes(self) -> dict[str, Any]:
+        return {
+            "family": self.family_codes,
+            "metier": self._family_by_metier.keys(),
+            "poste": self._metier_by_poste.keys(),
+        }
+
+    def job_parents(self, level: str, code: str) -> dict[str, str]:
+        """The parents of a known métier or poste code, nearest first (none for a family).
+
+        A poste belongs to one métier and a métier to one family, so a code alone says where
+        it sits: every nesting check and every completion of a selection reads it here.
+        """
+        if level == "poste":
+            metier = self.metier_of_poste(code)
+            return {"metier": metier, "family": self.family_of_metier(metier)}
+        if level == "metier":
+            return {"family": self.family_of_metier(code)}
+        return {}
+
+    def job_fault(self, job: JobFilter) -> InvalidParameter | None:
+        """The first code of ``job``, from the family down, that is unknown or outside a
+        parent chosen with it; ``None`` when the selection nests.
+
+        Returned rather than raised: the API refuses the request with it, while a shared link
+        drops just that code and keeps the rest (``drop_faults``).
+        """
+        for level in JOB_LEVELS:
+            code = getattr(job, level)
+            if code is None:
+                continue
+            word = _JOB_WORDS[level]
+            if code not in self._job_codes[level]:
+                return InvalidParameter(level, f"unknown {word} code")
+            for parent, actual in self.job_parents(level, code).items():
+                if getattr(job, parent) not in (None, actual):
+                    return InvalidParameter(
+                        level, f"this {word} is not in the chosen {_JOB_WORDS[parent]}"
+                    )
+        return None
+
+    def drop_faults(self, job: JobFilter) -> tuple[JobFilter, list[tuple[str, str]]]:
+        """``job`` without each code that is unknown or outside a parent kept before it, and
+        the ``(level, code)`` pairs dropped: a link with a stale code still opens on the
+        nearest selection, and the page can say what it left out."""
+        dropped: list[tuple[str, str]] = []
+        while fault := self.job_fault(job):
+            dropped.append((fault.parameter, getattr(job, fault.parameter)))
+            job = replace(job, **{fault.parameter: None})
+        return job, dropped
+
+    def with_parents(self, job: JobFilter) -> JobFilter:
+        """``job`` with the parents of its most specific code, which win over any other
+        parent given: a chosen poste implies its métier and family, and the cascade shows
+        where it sits."""
+        level, code = job.scope()
+        return replace(job, **self.job_parents(level, code))
+
+    def keep_nested_below(self, changed: str, job: JobFilter) -> JobFilter:
+        """``job`` after its ``changed`` level was chosen anew: each code below it stays only
+        if it sits in the code just above it, so a changed or emptied parent clears the
+        children that no longer nest (a poste needs its métier, not just its family)."""
+        codes = asdict(job)
+        for level in JOB_LEVELS[JOB_LEVELS.index(changed) + 1 :]:
+            above = JOB_LEVELS[JOB_LEVELS.index(level) - 1]
+            code = codes[level]
+            if code is not None and self.job_parents(level, code)[above] != codes[above]:
+                codes[level] = None
+        return JobFilter(**codes)
+
     def validate_job_filter(
         self, family: str | None, metier: str | None, poste: str | None
     ) -> JobFilter:
         """Check codes exist and nest (a poste inside its métier inside its family)."""
-        if family is not None and family not in self.family_codes:
-            raise InvalidParameter("family", "unknown family code")
-        if metier is not None:
-            if metier not in self._family_by_metier:
-                raise InvalidParameter("metier", "unknown métier code")
-            if family is not None and self.family_of_metier(metier) != family:
-                raise InvalidParameter("metier", "this métier is not in the chosen family")
-        if poste is not None:
-            if poste not in self._metier_by_poste:
-                raise InvalidParameter("poste", "unknown poste code")
-            poste_metier = self.metier_of_poste(poste)
-            if metier is not None and poste_metier != metier:
-                raise InvalidParameter("poste", "this poste is not in the chosen métier")
-            if family is not None and self.family_of_metier(poste_metier) != family:
-                raise InvalidParameter("poste", "this poste is not in the chosen family")
-        return JobFilter(family, metier, poste)
+        job = JobFilter(family, metier, poste)
+        if fault := self.job_fault(job):
+            raise fault
+        return job
 
     def validate_month(self, month: str | None) -> str:
         """A month with both measures imported; the latest when none is given."""

@@ -19,7 +19,7 @@ from dashboard.state import (
     sync_state,
     toggle_department,
 )
-from data_access.queries import Catalog
+from data_access.queries import Catalog, JobFilter
 
 
 def test_query_round_trips_through_state(catalog: Catalog) -> None:
@@ -206,3 +206,67 @@ def test_stores_split_main_view_and_tools(catalog: Catalog) -> None:
     assert restored == state
     assert store_state(state.to_store(), catalog, {"plan": "5", "evil": 1}) is None
     assert store_state({**state.to_store(), "change": "7"}, catalog) is None
+
+
+def test_a_code_knows_its_parents_nearest_first(catalog: Catalog) -> None:
+    assert list(catalog.job_parents("poste", "data-analyst").items()) == [
+        ("metier", "data-big-data"),
+        ("family", "DATA"),
+    ]
+    assert catalog.job_parents("metier", "cloud") == {"family": "INFRA"}
+    assert catalog.job_parents("family", "DATA") == {}
+
+
+def test_the_first_code_outside_a_chosen_parent_is_the_fault(catalog: Catalog) -> None:
+    def fault(family: str | None, metier: str | None, poste: str | None) -> tuple[str, str]:
+        found = catalog.job_fault(JobFilter(family, metier, poste))
+        assert found is not None
+        return found.parameter, found.message
+
+    assert catalog.job_fault(JobFilter("DATA", "data-big-data", "data-analyst")) is None
+    assert catalog.job_fault(JobFilter(None, None, "data-analyst")) is None
+    assert fault("DATA", "cloud", "nope") == ("metier", "this métier is not in the chosen family")
+    assert fault("DATA", None, "architecte-cloud") == (
+        "poste",
+        "this poste is not in the chosen family",
+    )
+    assert fault(None, "blockchain", "data-analyst") == (
+        "poste",
+        "this poste is not in the chosen métier",
+    )
+    assert fault("DATA", "data-big-data", "nope") == ("poste", "unknown poste code")
+
+
+def test_a_link_loses_only_the_codes_that_do_not_nest(catalog: Catalog) -> None:
+    kept, dropped = catalog.drop_faults(JobFilter("DATA", "cloud", "data-analyst"))
+    assert (kept, dropped) == (JobFilter("DATA", None, "data-analyst"), [("metier", "cloud")])
+    kept, dropped = catalog.drop_faults(JobFilter("DATA", "cloud", "architecte-cloud"))
+    assert kept == JobFilter("DATA")
+    assert dropped == [("metier", "cloud"), ("poste", "architecte-cloud")]
+    nested = JobFilter("INFRA", "cloud")
+    assert catalog.drop_faults(nested) == (nested, [])
+
+
+def test_the_most_specific_code_brings_its_own_parents(catalog: Catalog) -> None:
+    assert catalog.with_parents(JobFilter(poste="data-analyst")) == JobFilter(
+        "DATA", "data-big-data", "data-analyst"
+    )
+    assert catalog.with_parents(JobFilter("DEV", "cloud")) == JobFilter("INFRA", "cloud")
+    assert catalog.with_parents(JobFilter("DATA")) == JobFilter("DATA")
+    assert catalog.with_parents(JobFilter()) == JobFilter()
+
+
+def test_a_changed_parent_clears_the_children_outside_it(catalog: Catalog) -> None:
+    moved = JobFilter("DATA", "cloud", "architecte-cloud")
+    assert catalog.keep_nested_below("family", moved) == JobFilter("DATA")
+    assert catalog.keep_nested_below("family", JobFilter(None, "cloud")) == JobFilter()
+    other = JobFilter("DATA", "blockchain", "data-analyst")
+    assert catalog.keep_nested_below("metier", other) == JobFilter("DATA", "blockchain")
+    nested = JobFilter("INFRA", "cloud", "architecte-cloud")
+    assert catalog.keep_nested_below("family", nested) == nested
+    assert catalog.keep_nested_below("poste", other) == other  # nothing sits below a poste
+
+
+def test_a_family_change_keeps_no_poste_without_its_metier(catalog: Catalog) -> None:
+    orphan = JobFilter("DATA", None, "data-analyst")
+    assert catalog.keep_nested_below("family", orphan) == JobFilter("DATA")
