@@ -6,14 +6,13 @@ Everything here is computed from figures passed in; the summary is assembled fro
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import fmt_decimal, fmt_int, month_label, t
+from dashboard.i18n import fmt_decimal, fmt_index, fmt_int, month_label, t
 from data_access.readmodel import Figures
 
 PERIODS = (1, 12)
@@ -208,15 +207,9 @@ def _index_phrase(facts: ChangeFacts, lang: str) -> str:
     return t(
         "sum_index_undefined",
         lang,
-        before=_index_or_status(before, facts.status_before, lang),
-        after=_index_or_status(now, facts.status, lang),
+        before=fmt_index(before, facts.status_before, lang, 1, "sum_status"),
+        after=fmt_index(now, facts.status, lang, 1, "sum_status"),
     )
-
-
-def _index_or_status(value: float | None, status: str, lang: str) -> str:
-    if value is not None and math.isfinite(value):
-        return fmt_decimal(value, lang, 1)
-    return t(f"sum_status_{status}", lang)
 
 
 def summary_sentences(

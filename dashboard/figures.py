@@ -22,6 +22,7 @@ from dashboard import theme
 from dashboard.changes import CHANGE_COLUMN, Comparison, fragile_mask
 from dashboard.i18n import (
     fmt_decimal,
+    fmt_index,
     fmt_int,
     fmt_signed_decimal,
     fmt_signed_percent,
@@ -123,12 +124,6 @@ def _feature_order(geometry: MapGeometry) -> tuple[list[str], list[str]]:
             codes.append(code)
             feature_ids.append(feature_id)
     return codes, feature_ids
-
-
-def _index_text(value: Any, status: str, lang: str) -> str:
-    if status == "ok" and pd.notna(value):
-        return fmt_decimal(float(value), lang)
-    return status_label(status, lang)
 
 
 def _count(value: Any) -> int | None:
@@ -672,7 +667,7 @@ def build_breakdown_figure(
     labels = [
         f"<b>{labels[i]}</b>" if items.keys[i] == highlight else str(labels[i]) for i in order
     ]
-    index_text = [_index_text(items.tension_index[i], items.tension_status[i], lang) for i in order]
+    index_text = [fmt_index(items.tension_index[i], items.tension_status[i], lang) for i in order]
     data = {column: values[order] for column, values in counts.items()}
     traces = [
         {
@@ -754,7 +749,7 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
 
     def hover(frame: pd.DataFrame) -> list[str]:
         return [
-            f"{name}<br>{t('hover_index', lang)}{colon} {_index_text(v, s, lang)}"
+            f"{name}<br>{t('hover_index', lang)}{colon} {fmt_index(v, s, lang)}"
             for name, v, s in zip(
                 frame["name"], frame["tension_index"], frame["tension_status"], strict=True
             )
@@ -799,7 +794,7 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
                 },
                 "hovertemplate": (
                     f"{name}<br>{t('hover_index', lang)}{colon} "
-                    f"{_index_text(position.index, position.status, lang)}<br>"
+                    f"{fmt_index(position.index, position.status, lang)}<br>"
                     f"{t('col_rank', lang)}{colon} {position.rank}<extra></extra>"
                 ),
             }

@@ -511,3 +511,14 @@ def month_label(month: str, lang: str) -> str:
 
 def status_label(status: str, lang: str) -> str:
     return t(f"status_{status}", lang)
+
+
+def fmt_index(
+    value: float | None, status: str, lang: str, digits: int = 2, labels: str = "status"
+) -> str:
+    """The tension index, or the label of its status when it has no finite value: an index
+    with no trainings behind it is infinite, and the page names the reason instead of a number.
+    ``labels`` picks the wording (``sum_status`` for the summary's sentences)."""
+    if value is not None and math.isfinite(value):
+        return fmt_decimal(value, lang, digits)
+    return t(f"{labels}_{status}", lang)

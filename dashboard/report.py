@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from dashboard import figures, transforms, views
 from dashboard.figures import MapGeometry
-from dashboard.i18n import fmt_decimal, fmt_int, month_label, status_label, t
+from dashboard.i18n import fmt_decimal, fmt_index, fmt_int, month_label, t
 from dashboard.service import Service
 from dashboard.state import ViewState
 from dashboard.theme import GRAPH_CONFIG
@@ -72,11 +72,7 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
     body = []
     labels = catalog.scope_labels("poste", tuple(r.code for r in ranked))
     for row, label in zip(ranked, labels, strict=True):
-        index = (
-            fmt_decimal(row.tension_index, lang)
-            if row.tension_index is not None
-            else status_label(row.tension_status, lang)
-        )
+        index = fmt_index(row.tension_index, row.tension_status, lang)
         if row.fragile:
             index += f" ({t('fragile_label', lang).lower()})"
         body.append(

@@ -18,6 +18,7 @@ from dashboard import changes, figures, transforms
 from dashboard.figures import MapGeometry, MapRows, MapView
 from dashboard.i18n import (
     fmt_decimal,
+    fmt_index,
     fmt_int,
     fmt_signed_decimal,
     fmt_signed_percent,
@@ -229,11 +230,7 @@ def render_key_figures(service: Service, state: ViewState) -> list[Any]:
     }
     for item in items:
         if item.measure == "tension_index":
-            value = (
-                fmt_decimal(item.value, lang)
-                if item.value is not None
-                else status_label(item.status or "no_data", lang)
-            )
+            value = fmt_index(item.value, item.status or "no_data", lang)
             month_change = fmt_signed_decimal(item.change_month, lang)
             year_change = fmt_signed_decimal(item.change_year, lang)
         else:
@@ -563,7 +560,7 @@ def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Fig
     before, after = simulation.before, simulation.after
 
     def index_text(index: float | None, status: str) -> str:
-        return fmt_decimal(index, lang) if index is not None else status_label(status, lang)
+        return fmt_index(index, status, lang)
 
     def rank_text(position: Any) -> str:
         if position.rank is None:

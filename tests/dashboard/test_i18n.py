@@ -41,3 +41,14 @@ def test_every_label_has_both_languages_with_same_placeholders() -> None:
 def test_placeholders_are_filled() -> None:
     assert t("quarter", "fr", q=4, year=2024) == "T4 2024"
     assert t("quarter", "en", q=4, year=2024) == "Q4 2024"
+
+
+def test_an_index_without_a_value_is_named_by_its_status() -> None:
+    from dashboard.i18n import fmt_index
+
+    assert fmt_index(1.234, "ok", "fr") == "1,23"
+    assert fmt_index(1.234, "ok", "en", 1) == "1.2"
+    assert fmt_index(None, "no_trainings", "fr") == t("status_no_trainings", "fr")
+    assert fmt_index(float("nan"), "no_data", "en", labels="sum_status") == t(
+        "sum_status_no_data", "en"
+    )
