@@ -14,7 +14,10 @@ worker_class = "gthread"
 preload_app = True
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
+# Longer than a visitor's pause between clicks: closing an idle connection races with the
+# next request on it, which a client then sees fail.
+keepalive = 75
+worker_connections = 1000  # open connections per worker, idle ones included
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"

@@ -32,16 +32,22 @@ def load_payloads() -> list[dict[str, Any]]:
     return json.loads(PAYLOADS.read_text(encoding="utf-8"))
 
 
-def vary(payloads: list[dict[str, Any]], month: str, family: str | None) -> list[dict[str, Any]]:
-    """The same requests for another month and family, as the browser would send them."""
+def vary(
+    payloads: list[dict[str, Any]],
+    month: str,
+    family: str | None,
+    region: str | None = None,
+    metric: str = "tension",
+) -> list[dict[str, Any]]:
+    """The same requests for another view, as the browser would send them."""
     out = copy.deepcopy(payloads)
     state_request, *content = out
+    chosen = {"filter-month": month, "filter-family": family, "filter-region": region}
+    chosen["filter-metric"] = metric
     for item in state_request["inputs"]:
-        if item["id"] == "filter-month":
-            item["value"] = month
-        if item["id"] == "filter-family":
-            item["value"] = family
-    new_state = ViewState(month, family=family).to_store()
+        if item["id"] in chosen:
+            item["value"] = chosen[item["id"]]
+    new_state = ViewState(month, metric, region=region, family=family).to_store()
     for request in content:
         for item in request["inputs"]:
             if item["id"] == "state":

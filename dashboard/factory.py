@@ -38,6 +38,17 @@ def cache_config(settings: Settings) -> dict[str, object]:
     return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
 
 
+def response_cache_config(settings: Settings) -> dict[str, object]:
+    """Where panels already drawn for a view are kept: Redis when configured (every worker and
+    host serves a view once drawn by any), else this process's memory. Never files: a file
+    cache scans its whole directory on every write once full, and a crowd fills it in seconds.
+    """
+    base: dict[str, object] = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    if settings.redis_url:
+        return {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
+    return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
+
+
 def prepare_database(settings: Settings, engine: Engine | None = None) -> bool:
     """Migrate the schema and, on an empty database, load the demo history.
 
@@ -89,7 +100,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server.config["GENSCAN_SETTINGS"] = settings
     server.extensions["genscan_engine"] = engine
     cache = Cache(server, config=cache_config(settings))
-    service = Service(Repository(engine, settings.reference_month), cache, settings)
+    responses = Cache(server, config=response_cache_config(settings))
+    service = Service(Repository(engine, settings.reference_month), cache, settings, responses)
     server.extensions["genscan_service"] = service
     register_api(server, service)
     prefix = app.config.requests_pathname_prefix.rstrip("/")

@@ -58,9 +58,16 @@ class DataStatus:
 class Service:
     """Per-process entry point to the figures; holds only the engine and the shared cache."""
 
-    def __init__(self, repository: Repository, cache: Cache, settings: Settings) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        cache: Cache,
+        settings: Settings,
+        responses: Cache | None = None,
+    ) -> None:
         self.repository = repository
         self.cache = cache
+        self.responses = cache if responses is None else responses  # see factory
         self.settings = settings
         # The catalog and the status of the current data version, kept in this process: every
         # callback needs them, and unpickling them from the shared cache each time cost more
@@ -93,11 +100,12 @@ class Service:
         return value
 
     def cached(self, key: str) -> Any:
-        """What ``keep`` stored under ``key`` for the current data version, or ``None``."""
-        return self.cache.get(f"genscan:v{self.data_version()}:{key}")
+        """The response ``keep`` stored under ``key`` for the current data version, or
+        ``None``."""
+        return self.responses.get(f"genscan:v{self.data_version()}:{key}")
 
     def keep(self, key: str, value: Any) -> None:
-        self.cache.set(f"genscan:v{self.data_version()}:{key}", value)
+        self.responses.set(f"genscan:v{self.data_version()}:{key}", value)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A value derived from the figures, cached for the current data version."""
