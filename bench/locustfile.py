@@ -1,9 +1,10 @@
-"""Load scenario: visitors changing filters, posting the browser's real callback requests.
+"""Load scenario: visitors exploring the map, posting the browser's real callback requests.
 
-Each simulated user opens the page, then every 2–10 s changes the month, job family, region and
-indicator; a change posts the recorded requests (``payloads/filter_change.json``) as the browser
-does: the state callback, then the content callback. Like the browser, a visitor sends back what
-its page shows (the panel keys and the map's signature), so the server sends only what changed.
+Each simulated user opens the page, then every 2–10 s changes one control, as a person does:
+the month, the job family, the region or the indicator. A change posts the recorded requests
+(``payloads/filter_change.json``) as the browser does: the state callback, then the content
+callback. Like the browser, a visitor sends back what its page holds (the view in its stores,
+the panel keys, the map's signature), so the server sends only the panels the change alters.
 
     locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host http://127.0.0.1:8050
 """
@@ -21,7 +22,9 @@ PAYLOADS = load_payloads()
 MONTHS = [f"{year}-{month:02d}" for year in (2023, 2024) for month in range(1, 13)]
 REGIONS = [None, "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"]
 METRICS = ["tension", "job_offers", "trainings"]
-SHOWN = ("panel-keys", "map-signature")  # what the page holds of its last content response
+CONTROLS = {"month": "filter-month", "family": "filter-family", "region": "filter-region"}
+CONTROLS["metric"] = "filter-metric"
+HELD = ("state", "tools", "panel-keys", "map-signature")  # what the page holds between clicks
 
 
 class Visitor(HttpUser):
@@ -30,16 +33,26 @@ class Visitor(HttpUser):
     def on_start(self) -> None:
         self.client.get("/", name="page")
         self.client.get("/api/v1/months", name="months")
-        self.shown: dict[str, Any] = {}
+        self.view: dict[str, Any] = {
+            "month": MONTHS[-1],
+            "family": None,
+            "region": None,
+            "metric": "tension",
+        }
+        self.held: dict[str, Any] = {}
 
     @task
-    def change_filters(self) -> None:
-        view = (random.choice(MONTHS), random.choice(FAMILIES), random.choice(REGIONS))
-        requests = vary(PAYLOADS, *view, metric=random.choice(METRICS))
+    def change_one_control(self) -> None:
+        choices = {"month": MONTHS, "family": FAMILIES, "region": REGIONS, "metric": METRICS}
+        control = random.choice(list(choices))
+        self.view[control] = random.choice(choices[control])
+        requests = vary(PAYLOADS, **self.view)
+        trigger = f"{CONTROLS[control]}.value"
+        requests[0]["changedPropIds"] = [trigger]
         for body in requests:
             for item in body.get("state", []):
-                if item["id"] in self.shown:
-                    item["value"] = self.shown[item["id"]]
+                if item["id"] in self.held:
+                    item["value"] = self.held[item["id"]]
             output = body["output"].strip(".").split(".")[0]
             with self.client.post(
                 "/_dash-update-component",
@@ -53,6 +66,6 @@ class Visitor(HttpUser):
                     self.remember(response.json().get("response", {}))
 
     def remember(self, sent: dict[str, Any]) -> None:
-        for component in SHOWN:
+        for component in HELD:
             if component in sent:
-                self.shown[component] = sent[component]["data"]
+                self.held[component] = sent[component]["data"]

@@ -258,11 +258,11 @@ def message_table(component_id: str) -> Callable[[str], Props]:
     return lambda message: {(component_id, "children"): html.P(message, className="hint")}
 
 
-def trend_props(deps: StaticDeps, state: ViewState) -> Props:
+def summary_props(deps: StaticDeps, state: ViewState) -> Props:
+    """The key figures of the month and what changed, in figures and in words."""
     service = deps.service
     return {
         (ids.KEY_FIGURES, "children"): views.render_key_figures(service, state),
-        (ids.TREND, "figure"): views.render_trend(service, state),
         (ids.SELECTION_SUMMARY, "children"): views.selection_summary(service, state),
         (ids.CHANGES, "children"): [html.P(s) for s in views.render_changes(service, state)],
         (ids.CHANGES_NOTE, "children"): t(
@@ -271,14 +271,22 @@ def trend_props(deps: StaticDeps, state: ViewState) -> Props:
     }
 
 
-def trend_fallback(message: str) -> Props:
+def summary_fallback(message: str) -> Props:
     return {
         (ids.KEY_FIGURES, "children"): [],
-        (ids.TREND, "figure"): figures.empty_figure(message),
         (ids.SELECTION_SUMMARY, "children"): "",
         (ids.CHANGES, "children"): [html.P(message)],
         (ids.CHANGES_NOTE, "children"): "",
     }
+
+
+def trend_props(deps: StaticDeps, state: ViewState) -> Props:
+    """Every month's curves: the same whichever month the view is on."""
+    return {(ids.TREND, "figure"): views.render_trend(deps.service, state)}
+
+
+def trend_fallback(message: str) -> Props:
+    return {(ids.TREND, "figure"): figures.empty_figure(message)}
 
 
 def breakdown_props(deps: StaticDeps, state: ViewState) -> Props:
@@ -414,7 +422,10 @@ STATE_PANELS: dict[str, Panel] = {
             Input(ids.text_id("map_table_title"), "n_clicks"),  # the table's disclosure
         ),
     ),
-    "trend": Panel(trend_props, trend_fallback, (*_VIEW, "change")),
+    "summary": Panel(summary_props, summary_fallback, (*_VIEW, "change")),
+    "trend": Panel(
+        trend_props, trend_fallback, ("region", "department", "family", "metier", "poste", "lang")
+    ),
     "breakdowns": Panel(breakdown_props, breakdown_fallback, _VIEW),
     "top_jobs": Panel(
         top_jobs_props,

@@ -97,7 +97,7 @@ def test_first_screen_equals_what_the_callbacks_return(sqlite_url: str, catalog:
     state = ViewState(catalog.months[-2], "job_offers", region="84", family="INFRA")
     with app.server.test_request_context("/" + state.to_query()):
         layout = first_screen.initial_layout(deps, "/", state.to_query().lstrip("?"))
-        expected = panels.trend_props(deps, state)
+        expected = {**panels.summary_props(deps, state), **panels.trend_props(deps, state)}
     shown = {c.id: c for c in first_screen.walk(layout) if isinstance(getattr(c, "id", None), str)}
     deferred = shown[ids.DEFERRED_FIGURES].data
     for (component, prop), value in expected.items():
