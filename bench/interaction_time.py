@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import post_callback, summary
-from dashboard.state import ViewState
+from dashboard.core.state import ViewState
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
 FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]

@@ -1,5 +1,5 @@
 """The GEN_SCAN web app: Dash page and open-data API on one Flask server."""
 
-from dashboard.factory import create_app, prepare_database
+from dashboard.web.factory import create_app, prepare_database
 
 __all__ = ["create_app", "prepare_database"]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.factory import create_app, prepare_database
+from dashboard.web.factory import create_app, prepare_database
 from data_access.db import make_engine
 from data_access.settings import REPO_ROOT, Settings
 from tests.browser.helpers import TIMEOUT_MS, Api

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from dashboard.figures import is_faded
+from dashboard.shaping.figures import is_faded
 from geodata import load_departements_geojson
 
 if TYPE_CHECKING:  # playwright is imported lazily so that a missing install can skip or fail

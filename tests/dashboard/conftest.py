@@ -8,7 +8,7 @@ import pytest
 from dash import Dash
 from flask_caching import Cache
 
-from dashboard.service import Service
+from dashboard.core.service import Service
 from data_access.db import make_engine
 from data_access.queries import Catalog, Repository
 from data_access.settings import Settings

@@ -1,0 +1,256 @@
+"""App factory: wires settings, database, cache, API, layout and callbacks together.
+
+Nothing here runs at import time; ``create_app`` opens no connection either (the engine connects
+lazily), so gunicorn can import ``app.py`` in its master process and fork workers safely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash
+from dash.exceptions import DependencyException
+from flask import Flask, Response, jsonify, request
+from flask_caching import Cache
+from sqlalchemy import Engine
+
+from dashboard.core.i18n import DEFAULT_LANG, t
+from dashboard.core.service import Service
+from dashboard.page import layout
+from dashboard.web import first_screen
+from dashboard.web.api import register_api
+from dashboard.web.compression import enable_compression
+from data_access.db import make_engine
+from data_access.queries import Repository
+from data_access.reference import load_reference
+from data_access.settings import REPO_ROOT, Settings
+from data_access.store import database_has_facts, ensure_schema
+
+ASSETS_DIR = REPO_ROOT / "assets"
+
+
+def cache_config(settings: Settings) -> dict[str, object]:
+    """Redis when configured (shared by all workers and hosts), else files, else memory."""
+    base: dict[str, object] = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    if settings.redis_url:
+        return {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
+    if settings.cache_dir:
+        return {**base, "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(settings.cache_dir)}
+    return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+
+
+def response_cache_config(settings: Settings) -> dict[str, object]:
+    """Where panels already drawn for a view are kept: Redis when configured (every worker and
+    host serves a view once drawn by any), else this process's memory. Never files: a file
+    cache scans its whole directory on every write once full, and a crowd fills it in seconds.
+    """
+    base: dict[str, object] = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    if settings.redis_url:
+        return {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
+    return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
+
+
+def prepare_database(settings: Settings, engine: Engine | None = None) -> bool:
+    """Migrate the schema and, on an empty database, load the demo history.
+
+    Returns whether the demo history was seeded. Called by ``python app.py`` and by the
+    gunicorn master before workers start, never per request.
+    """
+    from data_access.seed import demo_snapshot
+    from data_access.store import apply_snapshot
+
+    owned = engine is None
+    engine = engine or make_engine(settings.database_url)
+    try:
+        ref = load_reference()
+        ensure_schema(engine, ref)
+        if settings.seed_demo_if_empty and not database_has_facts(engine):
+            apply_snapshot(engine, demo_snapshot(ref), ref)
+            return True
+        return False
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _serve_geojson(server: Flask, deps: layout.StaticDeps) -> None:
+    body = deps.geojson_bytes
+
+    @server.get(deps.geojson_route)
+    def departements_geojson() -> Response:
+        response = Response(body, mimetype="application/geo+json")
+        # The URL carries the content hash: the file never changes under it.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
+    """Build the Dash app and its Flask server for the given settings."""
+    from dashboard.web import callbacks
+
+    engine = engine or make_engine(settings.database_url)
+    app = first_screen.FirstScreenDash(
+        __name__,
+        title=t("page_title", DEFAULT_LANG),
+        assets_folder=str(ASSETS_DIR),
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+    server = app.server
+    server.config["GENSCAN_SETTINGS"] = settings
+    server.extensions["genscan_engine"] = engine
+    cache = Cache(server, config=cache_config(settings))
+    responses = Cache(server, config=response_cache_config(settings))
+    service = Service(Repository(engine, settings.reference_month), cache, settings, responses)
+    server.extensions["genscan_service"] = service
+    register_api(server, service)
+    prefix = app.config.requests_pathname_prefix.rstrip("/")
+    deps = layout.load_static(service, prefix, app.get_asset_url("topojson/"))
+    _serve_geojson(server, deps)
+    app.genscan_deps = deps
+    app.layout = lambda: first_screen.request_layout(deps)
+    callbacks.register(app, deps)
+    _refuse_malformed_callbacks(server, app)
+    _refuse_unknown_component_files(server)
+    if not settings.debug:
+        _disable_reload_hash(server, app)
+    _add_security_headers(server, app)
+    _cache_versioned_assets(server)
+    enable_compression(server)
+    _register_every_resource(app)
+    return app
+
+
+def _register_every_resource(app: Dash) -> None:
+    """Let this process serve every script and stylesheet from its first request.
+
+    Dash learns which component-suite files it may serve while it writes its first index
+    page; until then a worker answers 404 for a script the page of another worker asked for.
+    Doing that set-up now, when the app is created, holds under any server. It reads no
+    database: outside a request the layout is the empty skeleton.
+    """
+    with app.server.app_context():  # not a request: the layout stays the skeleton
+        app._setup_server()  # Dash's own first-request set-up (the index's resource list)
+
+
+def _cache_versioned_assets(server: Flask) -> None:
+    """``/assets/…?m=<version>`` (Dash's) or ``?v=<hash>`` never changes under its URL: cache it
+    for a year."""
+
+    @server.after_request
+    def versioned_assets(response: Response) -> Response:
+        if (
+            request.path.startswith("/assets/")
+            and (request.args.get("m") or request.args.get("v"))
+            and response.status_code == 200
+        ):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def callback_body_problem(body: Any, callback_map: dict[str, Any]) -> str | None:
+    """Why a ``/_dash-update-component`` body is not one the page could send, or ``None``.
+
+    Dash indexes into the body without checking it, so a forged body would end in a 500; this
+    checks its envelope against the registered callbacks first. The values stay unchecked:
+    the callbacks validate those themselves.
+    """
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    output = body.get("output")
+    spec = callback_map.get(output) if isinstance(output, str) else None
+    if spec is None or "callback" not in spec:
+        return "no server callback has this output"
+    for key, expected in (("inputs", spec["inputs"]), ("state", spec["state"])):
+        items = body.get(key, [])
+        if not isinstance(items, list) or len(items) != len(expected):
+            return f"{key} do not match the callback"
+        for item, want in zip(items, expected, strict=True):
+            if not isinstance(item, dict) or (item.get("id"), item.get("property")) != (
+                want["id"],
+                want["property"],
+            ):
+                return f"{key} do not match the callback"
+    outputs = body.get("outputs")
+    listed = outputs if isinstance(outputs, list) else [outputs]
+    if not all(isinstance(o, dict) and isinstance(o.get("id"), str) for o in listed):
+        return "outputs do not match the callback"
+    names = [f"{o['id']}.{o.get('property')}" for o in listed]
+    joined = f"..{'...'.join(names)}.." if isinstance(outputs, list) else names[0]
+    if joined != output:
+        return "outputs do not match the callback"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds must be a list of strings"
+    return None
+
+
+def _refuse_malformed_callbacks(server: Flask, app: Dash) -> None:
+    path = app.config.routes_pathname_prefix + "_dash-update-component"
+
+    @server.before_request
+    def check_callback_body() -> tuple[Response, int] | None:
+        if request.path != path or request.method != "POST" or not request.is_json:
+            return None  # Flask and Dash answer the other cases (415 for a wrong type)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # absurdly nested JSON
+            body = None
+        problem = callback_body_problem(body, app.callback_map)
+        if problem is None:
+            return None
+        return jsonify({"code": 400, "status": "Bad Request", "message": problem}), 400
+
+
+def _refuse_unknown_component_files(server: Flask) -> None:
+    """Dash raises on a component-suite path it does not serve; that is a 404, not a 500."""
+
+    @server.errorhandler(DependencyException)
+    def unknown_file(_exc: DependencyException) -> tuple[Response, int]:
+        return jsonify({"code": 404, "status": "Not Found"}), 404
+
+
+def _disable_reload_hash(server: Flask, app: Dash) -> None:
+    """Hot reload is a development tool: outside debug mode its route answers 404."""
+    endpoint = app.config.routes_pathname_prefix + "_reload-hash"
+
+    def no_hot_reload() -> tuple[Response, int]:
+        return jsonify({"code": 404, "status": "Not Found"}), 404
+
+    server.view_functions[endpoint] = no_hot_reload
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """A policy that lets the page run with no inline script except Dash's own, hashed ones.
+
+    Styles stay ``'unsafe-inline'``: Dash components and Plotly set element styles at run time.
+    """
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
+def _add_security_headers(server: Flask, app: Dash) -> None:
+    policy = content_security_policy(app.csp_hashes())
+
+    @server.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
