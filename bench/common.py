@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,3 +50,36 @@ def post_callback(url: str, body: dict[str, Any]) -> bytes:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_server(database_url: str, port: int, cache_dir: str) -> subprocess.Popen[bytes]:
+    """gunicorn with the committed config on ``database_url``, once it answers."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "GENSCAN_SEED_DEMO": "0",
+        "GENSCAN_CACHE_DIR": cache_dir,
+    }
+    bin_dir = Path(sys.executable).parent
+    server = subprocess.Popen(
+        [
+            str(bin_dir / "gunicorn"),
+            *("-c", "gunicorn.conf.py", "app:server", "--access-logfile", "/dev/null"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/months", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(1)
+    server.kill()
+    raise SystemExit("the server did not start")

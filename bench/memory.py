@@ -18,48 +18,17 @@ import itertools
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.click_cost import Client, change
+from bench.common import start_server
 from bench.interaction_time import FAMILIES, load_payloads, months_of, vary
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MB = 300
 PAGES = ["/", "/api/v1/indicators?level=department", "/api/v1/trend?level=national"]
-
-
-def start_server(database_url: str, port: int, cache_dir: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "GENSCAN_SEED_DEMO": "0",
-        "GENSCAN_CACHE_DIR": cache_dir,
-    }
-    bin_dir = Path(sys.executable).parent
-    server = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            *("-c", "gunicorn.conf.py", "app:server", "--access-logfile", "/dev/null"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/months", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def workers(master: int) -> list[int]:

@@ -11,45 +11,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from bench.common import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_MS = 300.0
-
-
-def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "GENSCAN_SEED_DEMO": "0",
-        "GENSCAN_CACHE_DIR": "/tmp/genscan-ramp-cache",
-    }
-    bin_dir = Path(sys.executable).parent
-    server = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            *("-c", "gunicorn.conf.py", "app:server", "--access-logfile", "/dev/null"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/months", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def run_step(url: str, users: int, seconds: int) -> dict[str, str]:
@@ -81,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}/"
     counts = [int(u) for u in args.users.split(",")]
-    server = start_server(args.database_url, args.port)
+    server = start_server(args.database_url, args.port, "/tmp/genscan-ramp-cache")
     crossed: int | None = None
     try:
         for users in counts:
