@@ -26,7 +26,6 @@ from bench.click_cost import Client, change
 from bench.common import start_server
 from bench.interaction_time import FAMILIES, load_payloads, months_of, vary
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_MB = 300
 PAGES = ["/", "/api/v1/indicators?level=department", "/api/v1/trend?level=national"]
 
