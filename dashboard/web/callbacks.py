@@ -158,10 +158,12 @@ def register_language(app: Dash) -> None:
 
 
 def register_panels(app: Dash, deps: StaticDeps) -> None:
-    """One callback for every content panel: a filter change costs the server one request.
+    """One callback for every content panel: after the state callback, a filter change costs
+    the server one more request, whatever the number of panels.
 
     The state store drives them all; a panel's own inputs (a table's sort order, its
-    disclosure, the tools store) re-render that panel alone."""
+    disclosure, the tools store) re-render that panel alone. A panel whose key equals the one
+    the page holds is skipped: it already shows what the new view would draw."""
     keys = [key for panel in panels.STATE_PANELS.values() for key in panel.fallback("")]
     extras = [dep for panel in panels.STATE_PANELS.values() for dep in panel.extra]
 
