@@ -26,6 +26,7 @@ from dashboard.core.state import ViewState
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
 FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]
+REGIONS = [None, "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"]
 
 
 def load_payloads() -> list[dict[str, Any]]:

@@ -16,11 +16,10 @@ from typing import Any
 
 from locust import HttpUser, between, task
 
-from bench.interaction_time import FAMILIES, load_payloads, vary
+from bench.interaction_time import FAMILIES, REGIONS, load_payloads, vary
 
 PAYLOADS = load_payloads()
 MONTHS = [f"{year}-{month:02d}" for year in (2023, 2024) for month in range(1, 13)]
-REGIONS = [None, "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"]
 METRICS = ["tension", "job_offers", "trainings"]
 CONTROLS = {"month": "filter-month", "family": "filter-family", "region": "filter-region"}
 CONTROLS["metric"] = "filter-metric"

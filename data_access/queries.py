@@ -147,6 +147,28 @@ class Catalog:
             for level in ("family", "metier", "poste")
         }
 
+    @cached_property
+    def _within(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
+        """(parent level, parent code, child level) → the child codes, in the job map's order."""
+        found: dict[tuple[str, str, str], list[str]] = {}
+        jm = self.job_map
+        for family, metier, poste in zip(
+            jm["family_code"], jm["metier_code"], jm["poste_code"], strict=True
+        ):
+            for key, child in (
+                (("family", family, "metier"), metier),
+                (("family", family, "poste"), poste),
+                (("metier", metier, "poste"), poste),
+            ):
+                codes = found.setdefault(key, [])
+                if child not in codes:
+                    codes.append(child)
+        return {key: tuple(codes) for key, codes in found.items()}
+
+    def within(self, level: str, code: str, child: str) -> tuple[str, ...]:
+        """The métiers or postes (``child``) inside a family or métier."""
+        return self._within.get((level, code, child), ())
+
     def scope_labels(self, level: str, codes: tuple[str, ...]) -> list[str]:
         """The job map's labels of family, métier or poste codes."""
         labels = self._scope_labels[level]

@@ -110,20 +110,15 @@ def scope_postes(state: ViewState, catalog: Catalog) -> tuple[str, ...] | None:
     scope_level, scope_code = JobFilter(state.family, state.metier, state.poste).scope()
     if scope_level == "all":
         return None
-    jm = catalog.job_map
-    return tuple(jm.loc[jm[f"{scope_level}_code"] == scope_code, "poste_code"])
+    if scope_level == "poste":
+        return (scope_code,)
+    return catalog.within(scope_level, scope_code, "poste")
 
 
 def scope_label(state: ViewState, catalog: Catalog) -> str | None:
     """Label of the most specific job filter, or ``None`` for all jobs."""
-    jm = catalog.job_map
-    if state.poste:
-        return str(jm.loc[jm["poste_code"] == state.poste, "poste_label"].iloc[0])
-    if state.metier:
-        return str(jm.loc[jm["metier_code"] == state.metier, "metier_label"].iloc[0])
-    if state.family:
-        return str(jm.loc[jm["family_code"] == state.family, "family_label"].iloc[0])
-    return None
+    level, code = JobFilter(state.family, state.metier, state.poste).scope()
+    return None if level == "all" else catalog.scope_labels(level, (code,))[0]
 
 
 # -- key figures -------------------------------------------------------------------------------
@@ -295,11 +290,8 @@ def breakdown_scope(
 ) -> tuple[str, tuple[str, ...] | None, str | None]:
     """Which job items the breakdown shows: families, the métiers of a family, or the postes
     of a métier; and which one to highlight."""
-    jm = catalog.job_map
     if state.metier:
-        codes = tuple(jm.loc[jm["metier_code"] == state.metier, "poste_code"])
-        return "poste", codes, state.poste
+        return "poste", catalog.within("metier", state.metier, "poste"), state.poste
     if state.family:
-        codes = tuple(jm.loc[jm["family_code"] == state.family, "metier_code"].unique())
-        return "metier", codes, None
+        return "metier", catalog.within("family", state.family, "metier"), None
     return "family", None, None

