@@ -32,6 +32,8 @@ from data_access.settings import Settings
 from data_access.tension import TensionReference
 
 T = TypeVar("T")
+# Asked on every request: built once, since building a statement costs more than running it.
+VERSION_QUERY = select(func.max(schema.import_log.c.id))
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,14 @@ class Service:
         request): a callback asks for it several times and the answer cannot usefully change
         within one request.
         """
-        if has_request_context() and "genscan_data_version" in g:
-            return int(g.genscan_data_version)
+        in_request = has_request_context()
+        if in_request:
+            known = g.get("genscan_data_version")  # asked dozens of times per request
+            if known is not None:
+                return int(known)
         with self.repository.engine.connect() as conn:
-            value = int(conn.execute(select(func.max(schema.import_log.c.id))).scalar() or 0)
-        if has_request_context():
+            value = int(conn.execute(VERSION_QUERY).scalar() or 0)
+        if in_request:
             g.genscan_data_version = value
         return value
 
@@ -142,7 +147,7 @@ class Service:
     def warm(self) -> None:
         """Load the current data version's catalog, figures and status in this process."""
         with self.repository.engine.connect() as conn:
-            version = int(conn.execute(select(func.max(schema.import_log.c.id))).scalar() or 0)
+            version = int(conn.execute(VERSION_QUERY).scalar() or 0)
         self.model(version)
         self._latest_of("status", version, lambda: self._compute_status(version))
 

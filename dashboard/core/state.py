@@ -6,7 +6,7 @@ exactly. These functions are pure: the callbacks only pass values in and out.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -55,9 +55,13 @@ class ViewState:
     plan: str | None = None  # trainings the simulator adds (a whole number as text)
     compare: str | None = None  # up to four territory tokens, comma-separated
 
+    def _fields(self) -> dict[str, Any]:
+        # ``asdict`` would deep-copy every field: a cost on every request for plain texts.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def to_query(self) -> str:
         """Query string (with ``?``) of this view; defaults of optional fields are left out."""
-        data = asdict(self)
+        data = self._fields()
         params = {k: data[k] for k in QUERY_KEYS if data[k] is not None}
         if params.get("lang") == "fr":
             del params["lang"]
@@ -65,13 +69,13 @@ class ViewState:
 
     def to_store(self) -> dict[str, Any]:
         """The fields every part of the page depends on (the ``state`` store)."""
-        data = asdict(self)
+        data = self._fields()
         return {k: data[k] for k in MAIN_KEYS}
 
     def tools_store(self) -> dict[str, Any]:
         """The fields only the simulator and the comparison read (the ``tools`` store), kept
         apart so that typing a number does not redraw the map."""
-        data = asdict(self)
+        data = self._fields()
         return {k: data[k] for k in TOOL_KEYS}
 
     @classmethod

@@ -183,11 +183,15 @@ def register_panels(app: Dash, deps: StaticDeps) -> None:
         shown: dict[str, str] = {}
         props: Props = {}
         failed = False
+        states: dict[bool, ViewState] = {}  # the view, without and with the tools store
         for name, panel in panels.STATE_PANELS.items():
             if not _needs_render(panel, triggered):
                 continue
             own = [values[dep.component_id] for dep in panel.extra]
-            state = _state(data, deps.service, own[0] if panel.tools_in_state else None)
+            tools = panel.tools_in_state
+            if tools not in states:
+                states[tools] = _state(data, deps.service, own[0] if tools else None)
+            state = states[tools]
             key = panels.panel_key(panel, state, deps.service.data_version(), own)
             if known.get(name) == key:
                 continue  # the panel already shows this
