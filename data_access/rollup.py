@@ -1,8 +1,8 @@
-"""The read model: every (territory, job scope) total of a month, computed in one place.
+"""Every (territory, job scope) total of a month, computed in one place.
 
-A month's 10,807 département × poste cells become 18,000 rollup rows (120 territories × 150 job
-scopes). Reading a map, a breakdown or a 10-year series is then an index lookup, never a scan of
-the fact table, whatever the length of the history.
+A month's 10,807 département × poste cells become 18,000 totals (120 territories × 150 job
+scopes). ``totals`` computes them for the in-memory read model every page reads
+(``readmodel``) and for the ``rollup`` table written at each import, so the two cannot differ.
 
 The totals are matrix products: the facts of the months form a month × département × poste cube,
 and each territory (nation, region, département) and each scope (all jobs, family, métier,

@@ -4,9 +4,10 @@ Two layers:
 - the truth as imported: ``fact`` (month × département × poste) and ``online_training``
   (month × poste, trainings with no département), plus ``month_measure`` saying which measure
   of which month has been imported, and ``import_log``;
-- the read model: ``rollup``, one row per month × territory (national, region, département)
+- the totals: ``rollup``, one row per month × territory (national, region, département)
   × scope (all jobs, family, métier, poste), rebuilt for a month whenever that month is imported,
-  so that every dashboard query is an index range scan whatever the length of the history.
+  for SQL readers of the database. The app itself reads the same totals from memory
+  (``readmodel``), computed by the same function (``rollup.totals``).
 """
 
 from __future__ import annotations

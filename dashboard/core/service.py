@@ -1,9 +1,11 @@
 """The figures behind the API and the page, with validation and shared caching.
 
-API views and Dash callbacks both call these functions, so a number on the map and the same
-number in ``/api/v1/indicators`` can never disagree. Results are cached (Flask-Caching) under a
-key that includes the data version (the last import's id): an import makes old entries
-unreachable at once, in every worker.
+API views and Dash callbacks both call these functions, and they read the same in-memory read
+model (``data_access.readmodel``), so a number on the map and the same number in
+``/api/v1/indicators`` can never disagree. The read model, catalog and status are kept per
+process; derived values and drawn panels go to the caches (Flask-Caching) under keys that
+include the data version (the last import's id): an import makes old entries unreachable at
+once, in every worker.
 """
 
 from __future__ import annotations
