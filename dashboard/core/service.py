@@ -148,13 +148,10 @@ class Service:
 
     def warm(self) -> None:
         """Load the current data version's catalog, figures and status in this process."""
-        with self.repository.engine.connect() as conn:
-            version = int(conn.execute(VERSION_QUERY).scalar() or 0)
-        self.model(version)
-        self._latest_of("status", version, lambda: self._compute_status(version))
+        self.status(self.data_version())
 
-    def status(self) -> DataStatus:
-        version = self.data_version()
+    def status(self, version: int | None = None) -> DataStatus:
+        version = self.data_version() if version is None else version
         return self._latest_of("status", version, lambda: self._compute_status(version))
 
     def _compute_status(self, version: int) -> DataStatus:
@@ -202,11 +199,16 @@ class Service:
         )
 
     # -- figures -----------------------------------------------------------------------------
+    def _figures(self) -> ReadModel:
+        """The read model, once the index has a reference (a database without a complete month
+        is refused here, with the message the API and the panels show)."""
+        self.i0()
+        return self.model()
+
     def indicator_figures(self, query: IndicatorQuery) -> Figures:
         """One month across the territories the query names, from the read model."""
         codes = self.catalog().territory_codes(query.level, query.region)
-        self.i0()  # refuses a month-less database before the arrays are read
-        return self.model().indicators(query.month, query.level, codes, query.job_filter.scope())
+        return self._figures().indicators(query.month, query.level, codes, query.job_filter.scope())
 
     def indicators(self, query: IndicatorQuery) -> pd.DataFrame:
         """The rows of ``/api/v1/indicators``: code, name, counts, index and status."""
@@ -216,8 +218,7 @@ class Service:
         return frame[INDICATOR_COLUMNS]
 
     def series(self, level: str, code: str, job_filter: JobFilter) -> Figures:
-        self.i0()
-        return self.model().series(level, code, job_filter.scope())
+        return self._figures().series(level, code, job_filter.scope())
 
     def trend(self, level: str, code: str, job_filter: JobFilter) -> pd.DataFrame:
         """The rows of ``/api/v1/trend``: every complete month of one territory."""
@@ -231,19 +232,7 @@ class Service:
         scope_level: str,
         scope_codes: tuple[str, ...] | None = None,
     ) -> Figures:
-        self.i0()
-        return self.model().breakdown(months, level, code, scope_level, scope_codes)
-
-    def breakdown(
-        self,
-        months: tuple[str, ...],
-        level: str,
-        code: str,
-        scope_level: str,
-        scope_codes: tuple[str, ...] | None = None,
-    ) -> pd.DataFrame:
-        """Job scopes of one level in one territory, ``months`` summed, one row per code."""
-        return self.breakdown_figures(months, level, code, scope_level, scope_codes).frame()
+        return self._figures().breakdown(months, level, code, scope_level, scope_codes)
 
 
 def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -310,18 +310,9 @@ def render_top_jobs(
 ) -> tuple[list[dict[str, Any]], list[Column], str]:
     """Top postes of the quarter in the region (or France), with rank changes.
 
-    The result depends on the quarter, not the month: it is cached under the quarter, so the
-    other two months of a quarter are served from the cache.
+    The result depends on the quarter, not the month: the top 30 panel declares so, and the
+    response cache serves the other two months of a quarter.
     """
-    year, quarter = transforms.quarter_of(state.month)
-    key = (
-        f"top:{year}Q{quarter}:{state.region}:{job_filter(state).scope()}:"
-        f"{state.fragile}:{state.lang}"
-    )
-    return service.memo(key, lambda: _top_jobs(service, state))
-
-
-def _top_jobs(service: Service, state: ViewState) -> tuple[list[dict[str, Any]], list[Column], str]:
     lang = state.lang
     catalog = service.catalog()
     months = service.status().months

@@ -171,8 +171,8 @@ def test_fragile_values_are_see_through_and_named(service, catalog, geometry):
 
 def test_top_jobs_can_leave_fragile_values_out(service, catalog) -> None:
     base = ViewState(catalog.months[-1])
-    totals = service.breakdown((base.month,), "national", "FR", "poste")
-    sums = sorted((totals["job_offers"] + totals["trainings"]).astype(int), reverse=True)
+    totals = service.breakdown_figures((base.month,), "national", "FR", "poste")
+    sums = sorted((totals.job_offers + totals.trainings).astype(int), reverse=True)
     service.settings = Settings(
         database_url=service.settings.database_url, fragile_threshold=sums[10]
     )
