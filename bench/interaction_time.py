@@ -2,9 +2,10 @@
 
 Replays the recorded callback requests of a month change (``capture_payloads.py``) against a
 running server, for a sequence of different months × job families so that most interactions
-miss the cache, as a crowd exploring the map would. Like the browser, it posts the state
-callback first, then the content callbacks at once; the figure is the wall time from the
-first request to the last response.
+miss the cache, as a crowd exploring the map would. Like the browser, it posts the first
+recorded request, then any others at once (a change is one request since the view and its
+panels became one callback); the figure is the wall time from the first request to the last
+response.
 
     python -m bench.interaction_time --url http://127.0.0.1:8050 --runs 200
 """
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import post_callback, summary
-from dashboard.core.state import ViewState
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads" / "filter_change.json"
 FAMILIES = [None, "PILOT", "COM", "INFRA", "DATA", "DEV", "DESIGN"]
@@ -40,19 +40,15 @@ def vary(
     region: str | None = None,
     metric: str = "tension",
 ) -> list[dict[str, Any]]:
-    """The same requests for another view, as the browser would send them."""
+    """The same requests for another view, as the browser would send them: the controls set
+    to it (the stores keep the view the page held before)."""
     out = copy.deepcopy(payloads)
-    state_request, *content = out
     chosen = {"filter-month": month, "filter-family": family, "filter-region": region}
     chosen["filter-metric"] = metric
-    for item in state_request["inputs"]:
-        if item["id"] in chosen:
-            item["value"] = chosen[item["id"]]
-    new_state = ViewState(month, metric, region=region, family=family).to_store()
-    for request in content:
+    for request in out:
         for item in request["inputs"]:
-            if item["id"] == "state":
-                item["value"] = new_state
+            if item["id"] in chosen:
+                item["value"] = chosen[item["id"]]
     return out
 
 

@@ -2,9 +2,10 @@
 
 Each simulated user opens the page, then every 2–10 s changes one control, as a person does:
 the month, the job family, the region or the indicator. A change posts the recorded requests
-(``payloads/filter_change.json``) as the browser does: the state callback, then the content
-callback. Like the browser, a visitor sends back what its page holds (the view in its stores,
-the panel keys, the map's signature), so the server sends only the panels the change alters.
+(``payloads/filter_change.json``) as the browser does (one request since the view and its
+panels are one callback). Like the browser, a visitor sends back what its page holds (the
+view in its stores, the panel keys, the map's signature), so the server sends only the panels
+the change alters.
 
     locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host http://127.0.0.1:8050
 """

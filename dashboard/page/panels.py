@@ -93,7 +93,7 @@ CONTROLS = {
 
 
 OPTION_IDS = (ids.MONTH, ids.REGION, ids.DEPARTMENT, ids.FAMILY, ids.METIER, ids.POSTE, ids.COMPARE)
-# What the state callback sets, in its output order.
+# What a new view sets besides its panels, in the callback's output order.
 STATE_OUTPUTS = [
     (ids.STATE, "data"),
     (ids.TOOLS, "data"),
@@ -377,9 +377,9 @@ _VIEW = ("month", "region", "department", "family", "metier", "poste", "lang")
 
 @dataclass(frozen=True)
 class Panel:
-    """A content panel the state store drives: how it renders, what it shows when it cannot,
-    what else its callback listens to (each value is passed to ``render`` after the state,
-    except the tools store, which is part of the state of ``tools_in_state`` panels), and the
+    """A content panel the view drives: how it renders, what it shows when it cannot, what else
+    it listens to (each value is passed to ``render`` after the state), whether it reads the
+    tools store's fields (``tools_in_state``: the others get a view without them), and the
     view fields it shows (``quarter`` for the quarter of the month).
 
     Two views equal on ``depends`` show the same panel, so a change of another field sends
@@ -402,8 +402,6 @@ def panel_key(panel: Panel, state: ViewState, version: int, own: Sequence[Any]) 
         for name in panel.depends
     ]
     inputs = [value for dep, value in zip(panel.extra, own, strict=True) if isinstance(dep, Input)]
-    if panel.tools_in_state:
-        inputs = []  # the tools store is read through the state's plan and compare fields
     return json.dumps([version, fields, inputs], default=str, separators=(",", ":"))
 
 
@@ -439,7 +437,6 @@ STATE_PANELS: dict[str, Panel] = {
         tools_props,
         tools_fallback,
         (*_VIEW, "fragile", "plan", "compare"),
-        (Input(ids.TOOLS, "data"),),
         tools_in_state=True,
     ),
 }

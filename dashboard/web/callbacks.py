@@ -85,67 +85,72 @@ def unchanged_removed(new: Props, old: Props, shown: dict[str, Any]) -> Props:
 
 def register(app: Dash, deps: StaticDeps) -> None:
     """Attach every callback of the page to ``app``."""
-    register_state(app, deps)
+    register_view(app, deps)
     register_language(app)
-    register_panels(app, deps)
     register_sorting(app)
     register_pages(app, deps)
     register_service(app, deps)
 
 
-def register_state(app: Dash, deps: StaticDeps) -> None:
-    service = deps.service
-    keys = panels.STATE_OUTPUTS
+# What makes a new view: the address, the controls, a click on the map, the buttons, an import.
+VIEW_TRIGGERS = [
+    Input(ids.URL, "search"),
+    *[Input(c, "value") for c in CONTROL_IDS],
+    Input(ids.MAP, "clickData"),
+    Input(ids.RESET, "n_clicks"),
+    Input(ids.COMPARE_ADD, "n_clicks"),
+    Input(ids.LANG_FR, "n_clicks"),
+    Input(ids.LANG_EN, "n_clicks"),
+    Input(ids.DATA_VERSION, "data"),
+]
+_VIEW_PROPS = {f"{dep.component_id}.{dep.component_property}" for dep in VIEW_TRIGGERS}
+
+
+def register_view(app: Dash, deps: StaticDeps) -> None:
+    """One callback per click: the controls become a view (its stores, the URL, the controls),
+    and every panel that view changes is drawn, in one request, so a click costs a phone one
+    round trip whatever the number of panels.
+
+    A panel's own inputs (a table's sort order, its disclosure) re-render that panel alone. A
+    panel whose key equals the one the page holds is skipped: it already shows what the new
+    view would draw."""
+    state_keys = panels.STATE_OUTPUTS
+    panel_keys = [key for panel in panels.STATE_PANELS.values() for key in panel.fallback("")]
+    extras = [dep for panel in panels.STATE_PANELS.values() for dep in panel.extra]
+    n_triggers = len(VIEW_TRIGGERS)
 
     @app.callback(
-        *outputs(keys),
-        Input(ids.URL, "search"),
-        *[Input(c, "value") for c in CONTROL_IDS],
-        Input(ids.MAP, "clickData"),
-        Input(ids.RESET, "n_clicks"),
-        Input(ids.COMPARE_ADD, "n_clicks"),
-        Input(ids.LANG_FR, "n_clicks"),
-        Input(ids.LANG_EN, "n_clicks"),
-        Input(ids.DATA_VERSION, "data"),
+        *outputs(state_keys),
+        *outputs(panel_keys),
+        Output(ids.PANEL_KEYS, "data"),
+        Output(ids.DB_ERROR, "data", allow_duplicate=True),
+        *VIEW_TRIGGERS,
+        *extras,
         State(ids.URL, "pathname"),
         State(ids.STATE, "data"),
         State(ids.TOOLS, "data"),
+        State(ids.PANEL_KEYS, "data"),
         prevent_initial_call=True,
     )
-    def on_state_change(search: Any, *args: Any) -> tuple[Any, ...]:
-        controls = Controls(*args[:N_CONTROLS])
-        pathname, stored, stored_tools = args[-3:]
+    def on_view(*args: Any) -> tuple[Any, ...]:
+        pathname, stored, stored_tools, known = args[-4:]
         if is_report_path(pathname, deps.report_path):
             raise PreventUpdate  # the report page draws itself from the URL
-        trigger = ctx.triggered_id
-        if trigger is not None and not isinstance(trigger, str):
-            raise PreventUpdate  # the page has no pattern-matching ids here: a forged request
-        try:
-            catalog = service.catalog()
-            # A store this app could not have written counts as none: the URL decides.
-            previous = store_state(stored, catalog, stored_tools)
-            result = sync_state(
-                trigger,
-                search if isinstance(search, str) else None,
-                controls,
-                clicked_department(args[N_CONTROLS]),
-                {**previous.to_store(), **previous.tools_store()} if previous else None,
-                catalog,
-                {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger),
-            )
-        except DATABASE_ERRORS:
-            raise PreventUpdate from None
-        state = result.state
-        if not state.month:
-            raise PreventUpdate
-        refused = trigger == ids.SIM_PLAN and plan_refused(controls.plan)
-        notice = panels.notice_text(result.ignored, refused, state.lang)
-        new = panels.state_props(deps, catalog, state, notice)
-        if trigger not in (None, ids.URL, ids.DATA_VERSION) and previous is not None:
-            old = panels.state_props(deps, catalog, previous, notice)
-            shown = dict(zip(CONTROL_IDS, args[:N_CONTROLS], strict=True))
-            new = unchanged_removed(new, old, shown)
-        return ordered(new, keys)
+        triggered = {item["prop_id"] for item in ctx.triggered}
+        own = dict(zip([dep.component_id for dep in extras], args[n_triggers:-4], strict=True))
+        if triggered & _VIEW_PROPS:
+            view, state_props = _next_view(deps, args[:n_triggers], stored, stored_tools)
+        else:  # a panel's own input: the view is the one the page holds
+            view, state_props = _state(stored, deps.service, stored_tools), {}
+        props, new_keys, failed = _draw_panels(
+            deps, view, own, known if isinstance(known, dict) else {}, triggered, bool(state_props)
+        )
+        return (
+            *ordered(state_props, state_keys),
+            *ordered(props, panel_keys),
+            new_keys,
+            time.time() if failed else no_update,
+        )
 
 
 def register_language(app: Dash) -> None:
@@ -156,51 +161,77 @@ def register_language(app: Dash) -> None:
         return ordered(panels.language_props(lang_value), keys)
 
 
-def register_panels(app: Dash, deps: StaticDeps) -> None:
-    """One callback for every content panel: after the state callback, a filter change costs
-    the server one more request, whatever the number of panels.
+def _next_view(
+    deps: StaticDeps, triggers: Sequence[Any], stored: Any, stored_tools: Any
+) -> tuple[ViewState, Props]:
+    """The view the triggers make of the one the page holds, and the state outputs that change.
 
-    The state store drives them all; a panel's own inputs (a table's sort order, its
-    disclosure, the tools store) re-render that panel alone. A panel whose key equals the one
-    the page holds is skipped: it already shows what the new view would draw."""
-    keys = [key for panel in panels.STATE_PANELS.values() for key in panel.fallback("")]
-    extras = [dep for panel in panels.STATE_PANELS.values() for dep in panel.extra]
+    Raises ``PreventUpdate`` when there is nothing to show: no month yet, a forged trigger, or a
+    database that is down (the health callback reports it)."""
+    search, *rest = triggers
+    controls = Controls(*rest[:N_CONTROLS])
+    trigger = ctx.triggered_id
+    if trigger is not None and not isinstance(trigger, str):
+        raise PreventUpdate  # the page has no pattern-matching ids here: a forged request
+    try:
+        catalog = deps.service.catalog()
+        # A store this app could not have written counts as none: the URL decides.
+        previous = store_state(stored, catalog, stored_tools)
+        result = sync_state(
+            trigger,
+            search if isinstance(search, str) else None,
+            controls,
+            clicked_department(rest[N_CONTROLS]),
+            {**previous.to_store(), **previous.tools_store()} if previous else None,
+            catalog,
+            {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger),
+        )
+    except DATABASE_ERRORS:
+        raise PreventUpdate from None
+    state = result.state
+    if not state.month:
+        raise PreventUpdate
+    refused = trigger == ids.SIM_PLAN and plan_refused(controls.plan)
+    notice = panels.notice_text(result.ignored, refused, state.lang)
+    new = panels.state_props(deps, catalog, state, notice)
+    if trigger not in (None, ids.URL, ids.DATA_VERSION) and previous is not None:
+        old = panels.state_props(deps, catalog, previous, notice)
+        shown = dict(zip(CONTROL_IDS, rest[:N_CONTROLS], strict=True))
+        new = unchanged_removed(new, old, shown)
+    return state, new
 
-    @app.callback(
-        *outputs(keys),
-        Output(ids.PANEL_KEYS, "data"),
-        Output(ids.DB_ERROR, "data", allow_duplicate=True),
-        Input(ids.STATE, "data"),
-        *extras,
-        State(ids.PANEL_KEYS, "data"),
-        prevent_initial_call=True,
-    )
-    def on_content(data: Any, *more: Any) -> tuple[Any, ...]:
-        triggered = {item["prop_id"] for item in ctx.triggered}
-        values = dict(zip([dep.component_id for dep in extras], more[:-1], strict=True))
-        known = more[-1] if isinstance(more[-1], dict) else {}
-        shown: dict[str, str] = {}
-        props: Props = {}
-        failed = False
-        states: dict[bool, ViewState] = {}  # the view, without and with the tools store
-        for name, panel in panels.STATE_PANELS.items():
-            if not _needs_render(panel, triggered):
-                continue
-            own = [values[dep.component_id] for dep in panel.extra]
-            tools = panel.tools_in_state
-            if tools not in states:
-                states[tools] = _state(data, deps.service, own[0] if tools else None)
-            state = states[tools]
-            key = panels.panel_key(panel, state, deps.service.data_version(), own)
-            if known.get(name) == key:
-                continue  # the panel already shows this
-            drawn, down = _render_panel(deps, name, panel, state, own, key)
-            props.update(drawn)
-            failed = failed or down
-            if not down:
-                shown[name] = key
-        new_keys = {**known, **shown} if shown else no_update
-        return (*ordered(props, keys), new_keys, time.time() if failed else no_update)
+
+def _draw_panels(
+    deps: StaticDeps,
+    view: ViewState,
+    own: dict[str, Any],
+    known: dict[str, str],
+    triggered: set[str],
+    new_view: bool,
+) -> tuple[Props, Any, bool]:
+    """The props of the panels that differ from what the page holds (``known``: their keys),
+    the page's new keys (``no_update`` when none changed), and whether the database failed.
+
+    ``view`` includes the tools store, which only the ``tools_in_state`` panels read."""
+    without_tools = ViewState.from_store(view.to_store())
+    version = deps.service.data_version()
+    shown: dict[str, str] = {}
+    props: Props = {}
+    failed = False
+    for name, panel in panels.STATE_PANELS.items():
+        if not (new_view or _own_input_changed(panel, triggered)):
+            continue
+        inputs = [own[dep.component_id] for dep in panel.extra]
+        state = view if panel.tools_in_state else without_tools
+        key = panels.panel_key(panel, state, version, inputs)
+        if known.get(name) == key:
+            continue  # the panel already shows this
+        drawn, down = _render_panel(deps, name, panel, state, inputs, key)
+        props.update(drawn)
+        failed = failed or down
+        if not down:
+            shown[name] = key
+    return props, ({**known, **shown} if shown else no_update), failed
 
 
 def _render_panel(
@@ -213,9 +244,8 @@ def _render_panel(
         cached = deps.service.cached(cache_key)
         if cached is not None:
             return props_of_json(cached), False
-    arguments = () if panel.tools_in_state else own
     props, failed = panels.guarded(
-        lambda: panel.render(deps, state, *arguments), panel.fallback, state.lang
+        lambda: panel.render(deps, state, *own), panel.fallback, state.lang
     )
     if not panel.cacheable or failed:
         return props, failed
@@ -243,10 +273,8 @@ def props_of_json(body: bytes | str) -> Props:
     return {(component, prop): value for component, prop, value in orjson.loads(body)}
 
 
-def _needs_render(panel: panels.Panel, triggered: set[str]) -> bool:
-    """Whether a trigger of the content callback changes what ``panel`` shows."""
-    if f"{ids.STATE}.data" in triggered:
-        return True
+def _own_input_changed(panel: panels.Panel, triggered: set[str]) -> bool:
+    """Whether one of ``panel``'s own inputs (a sort order, a disclosure) triggered the call."""
     return any(
         f"{dep.component_id}.{dep.component_property}" in triggered
         for dep in panel.extra
@@ -318,7 +346,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
         Input(ids.URL, "pathname"),
         Input(ids.DATA_VERSION, "data"),
         State(ids.URL, "search"),
-        # On the report page the state callback stands aside, so the language has one writer.
+        # On the report page the view callback stands aside, so the language has one writer.
         prevent_initial_call=True,
     )
     def on_report(pathname: Any, _version: Any, search: Any) -> tuple[Any, ...]:

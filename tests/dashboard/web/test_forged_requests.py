@@ -68,12 +68,26 @@ def _recorded_for(output_prefix: str) -> dict[str, Any]:
     return next(body for body in RECORDED if body["output"].startswith(output_prefix))
 
 
-STATE_CHANGE = _recorded_for("..state.data")
-# One callback draws every content panel; the names say which panel a forgery aims at.
-ON_CONTENT = _recorded_for("..map.figure")
+STATE_CHANGE = _recorded_for("..state.data")  # one callback: the view, then its panels
+
+
+def _state_item(body: dict[str, Any], component: str) -> dict[str, Any]:
+    return next(item for item in body["state"] if item["id"] == component)
+
+
+def _sorted_top_jobs(body: dict[str, Any]) -> None:
+    """A click on a header of the top 30: the panels are drawn from the stores the page holds."""
+    body["changedPropIds"] = body["parsedChangedPropsIds"] = ["top-jobs-sort.data"]
+    for item in body["inputs"]:
+        if item["id"] == "top-jobs-sort":
+            item["value"] = {"key": "tension", "descending": True}
+
+
+ON_CONTENT = copy.deepcopy(STATE_CHANGE)
+_sorted_top_jobs(ON_CONTENT)
+# The names say which panel a forgery aims at; one callback draws them all.
 ON_MAP = ON_TABLE = ON_TREND = ON_BREAKDOWNS = ON_TOP_JOBS = ON_TOOLS = ON_CONTENT
-TOOLS_INPUT = next(n for n, i in enumerate(ON_CONTENT["inputs"]) if i["id"] == "tools")
-VIEW = ON_CONTENT["inputs"][0]["value"]
+VIEW = _state_item(ON_CONTENT, "state")["value"]
 HEALTH = health_request()
 DOWNLOAD = {
     "output": "download-csv.data",
@@ -139,18 +153,17 @@ def previous_tools(value: Any) -> dict[str, Any]:
 
 
 def tools_input(value: Any) -> dict[str, Any]:
-    """The tools callback fed a forged ``tools`` store."""
-    return edited(ON_TOOLS, lambda body: body["inputs"][TOOLS_INPUT].__setitem__("value", value))
+    """The panels drawn from a forged ``tools`` store."""
+    return edited(ON_TOOLS, lambda body: _state_item(body, "tools").__setitem__("value", value))
 
 
 def view_input(template: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A content callback fed a forged ``state`` store."""
-    value = {**VIEW, **fields}
-    return edited(template, lambda body: body["inputs"][0].__setitem__("value", value))
+    """The panels drawn from a forged ``state`` store."""
+    return raw_view_input(template, {**VIEW, **fields})
 
 
 def raw_view_input(template: dict[str, Any], value: Any) -> dict[str, Any]:
-    return edited(template, lambda body: body["inputs"][0].__setitem__("value", value))
+    return edited(template, lambda body: _state_item(body, "state").__setitem__("value", value))
 
 
 def click(value: Any) -> dict[str, Any]:
@@ -253,7 +266,10 @@ CALLBACK_CASES: dict[str, Forged] = {
     "map-sql-month": Forged(view_input(ON_MAP, month=SQL[0]), check_db=True),
     "map-state-list": Forged(raw_view_input(ON_MAP, ["2023-01"])),
     "map-forged-signature": Forged(
-        edited(ON_MAP, lambda b: b["state"][0].__setitem__("value", {"structure": [1]}))
+        edited(
+            ON_MAP,
+            lambda b: _state_item(b, "map-signature").__setitem__("value", {"structure": [1]}),
+        )
     ),
     "table-sql-region": Forged(view_input(ON_TABLE, region=SQL[2])),
     "trend-sql-department": Forged(view_input(ON_TREND, department=SQL[1]), check_db=True),
@@ -295,13 +311,13 @@ CALLBACK_CASES: dict[str, Forged] = {
     "changed-props-dict": Forged(edited(ON_MAP, lambda b: b.update(changedPropIds={"a": 1}))),
     "1000-inputs": Forged(edited(ON_MAP, lambda b: b.update(inputs=b["inputs"] * 1000))),
     "100kb-output": Forged(edited(ON_MAP, lambda b: b.update(output=LONG))),
-    "body-list": Forged([RECORDED[1]]),
+    "body-list": Forged([RECORDED[0]]),
     "body-null": Forged(None),
     "body-string": Forged("state.data"),
     "malformed-json": Forged(raw='{"output": "..map.figure..", '),
     "empty-body": Forged(raw=""),
     "deeply-nested-json": Forged(raw="[" * 100_000 + "]" * 100_000),
-    "text-plain": Forged(raw=json.dumps(RECORDED[1]), content_type="text/plain"),
+    "text-plain": Forged(raw=json.dumps(RECORDED[0]), content_type="text/plain"),
     "form-encoded": Forged(
         raw="output=map.figure", content_type="application/x-www-form-urlencoded"
     ),
