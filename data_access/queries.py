@@ -187,6 +187,19 @@ class Catalog:
     def region_of_department(self, code: str) -> str:
         return self.region_of_department_map[code]
 
+    def nest_territory(
+        self, chosen: str, region: str | None, department: str | None
+    ) -> tuple[str | None, str | None]:
+        """The region and département filters once ``chosen`` (``"region"`` or
+        ``"department"``) was set: when both are set and the département lies outside the
+        region, a chosen département brings its own region, otherwise the département goes."""
+        if region is None or department is None:
+            return region, department
+        home = self.region_of_department(department)
+        if home == region:
+            return region, department
+        return (home, department) if chosen == "department" else (region, None)
+
     @cached_property
     def _job_codes(self) -> dict[str, Any]:
         return {

@@ -190,9 +190,10 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
 
     job, dropped = catalog.drop_faults(JobFilter(family, metier, poste))
     ignored += [f"{level}={code}" for level, code in dropped]
-    if department and region and catalog.region_of_department(department) != region:
+    region, kept = catalog.nest_territory("region", region, department)
+    if kept != department:
         ignored.append(f"department={department}")
-        department = None
+    department = kept
     state = ViewState(
         month,
         metric,
@@ -335,13 +336,9 @@ def resolve_controls(
         # Parents follow from the final completion; here only stray children go.
         job = catalog.keep_nested_below(trigger, job)
 
-    if trigger == "region":
-        if department and catalog.region_of_department(department) != region:
-            department = None
-    elif trigger == "department" and department:
-        dep_region = catalog.region_of_department(department)
-        if region and region != dep_region:
-            region = dep_region
+    region, department = catalog.nest_territory(
+        "department" if trigger == "department" else "region", region, department
+    )
 
     change = _valid(controls.change, set(CHANGE_PERIODS))
     fragile = (
@@ -380,9 +377,7 @@ def toggle_department(state: ViewState, clicked: str | None, catalog: Catalog) -
         return state
     if state.department == clicked:
         return replace(state, department=None)
-    region = state.region
-    if region and catalog.region_of_department(clicked) != region:
-        region = catalog.region_of_department(clicked)
+    region, _ = catalog.nest_territory("department", state.region, clicked)
     return replace(state, department=clicked, region=region)
 
 

@@ -270,3 +270,18 @@ def test_a_changed_parent_clears_the_children_outside_it(catalog: Catalog) -> No
 def test_a_family_change_keeps_no_poste_without_its_metier(catalog: Catalog) -> None:
     orphan = JobFilter("DATA", None, "data-analyst")
     assert catalog.keep_nested_below("family", orphan) == JobFilter("DATA")
+
+
+def test_a_department_outside_the_region_goes_unless_it_was_chosen(catalog: Catalog) -> None:
+    # 69 (Rhône) lies in 84 (Auvergne-Rhône-Alpes), not in 53 (Bretagne).
+    assert catalog.nest_territory("region", "53", "69") == ("53", None)
+    assert catalog.nest_territory("department", "53", "69") == ("84", "69")
+    assert catalog.nest_territory("region", "84", "69") == ("84", "69")
+    assert catalog.nest_territory("department", None, "69") == (None, "69")
+    assert catalog.nest_territory("region", "53", None) == ("53", None)
+
+
+def test_a_link_with_a_department_outside_its_region_keeps_the_region(catalog: Catalog) -> None:
+    state, ignored = parse_query("?month=2022-10&region=53&department=69", catalog)
+    assert (state.region, state.department) == ("53", None)
+    assert "department=69" in ignored
