@@ -235,16 +235,18 @@ def measure_problems(
 ) -> list[tuple[str, str]]:
     """What a record whose fields are each valid still lacks: (column, message) pairs.
 
-    An online row carries trainings and nothing else; a departmental row has a value for every
-    measure of the file.
+    An online row carries trainings and no job offers (a ``0`` there is accepted: a spreadsheet
+    carrying both measures writes one); a departmental row has a value for every measure of the
+    file.
     """
     problems: list[tuple[str, str]] = []
     if department == ONLINE:
-        if job_offers is not None:
+        if job_offers:
             problems.append(
                 (
                     "job_offers",
-                    "online rows carry trainings only; job offers belong to a département",
+                    "online rows carry trainings only (0 job offers at most); "
+                    "job offers belong to a département",
                 )
             )
         if "trainings" not in measures:
@@ -677,7 +679,7 @@ class _Checked:
 def _measure_problem_counts(
     raw: _RawRecords, verdicts: dict[str, _Verdicts], measures: tuple[str, ...]
 ) -> np.ndarray:
-    """How many ``measure_problems`` each record has, from the 8 cases that decide it."""
+    """How many ``measure_problems`` each record has, from the 12 cases that decide it."""
     count = len(raw.lines)
 
     def flag(name: str, predicate: Callable[[Any], bool]) -> np.ndarray:
@@ -686,19 +688,24 @@ def _measure_problem_counts(
         return verdicts[name].per_record(raw.fields[name], predicate)
 
     online = flag("department", lambda v: v == ONLINE)
-    no_offers = flag("job_offers", lambda v: v is None)
+    # Job offers: 0 absent, 1 zero, 2 any other count.
+    offers = flag("job_offers", lambda v: v is not None) * (
+        1 + flag("job_offers", lambda v: v not in (None, 0))
+    )
     no_trainings = flag("trainings", lambda v: v is None)
-    case = online * 4 + no_offers * 2 + no_trainings
+    case = online * 6 + offers * 2 + no_trainings
     per_case = [
         len(
             measure_problems(
-                ONLINE if c & 4 else None,
-                None if c & 2 else 0,
-                None if c & 1 else 0,
+                ONLINE if place else None,
+                (None, 0, 1)[offer],
+                None if missing else 0,
                 measures,
             )
         )
-        for c in range(8)
+        for place in (0, 1)
+        for offer in (0, 1, 2)
+        for missing in (0, 1)
     ]
     return np.array(per_case, dtype=np.int64)[case]
 

@@ -83,6 +83,16 @@ def test_french_spreadsheet_export_is_read_like_plain_csv(
     assert national(small_sqlite_url, "2023-02") == (1234 + 1001, 12 + 7)
 
 
+def test_an_online_row_with_zero_job_offers_is_accepted_as_trainings_only(
+    small_sqlite_url: str, tmp_path: Path
+) -> None:
+    content = HEADER + "2023-02,01,data-analyst,4,2\n2023-02,online,data-analyst,0,9\n"
+    path = write(tmp_path, "both.csv", content.encode("utf-8"))
+    status, _, err = run_cli(small_sqlite_url, "import", str(path))
+    assert status == 0, err
+    assert national(small_sqlite_url, "2023-02") == (4, 2 + 9)
+
+
 def test_windows_1252_file_with_accented_header_is_accepted(
     small_sqlite_url: str, tmp_path: Path
 ) -> None:
