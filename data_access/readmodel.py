@@ -8,7 +8,7 @@ history are 120 months × 120 territories × 150 job scopes × 2 measures, about
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from data_access.tension import (
     compute_i0,
     tension_arrays,
 )
+from data_access.vintages import as_of
 
 INDICATOR_COLUMNS = ["code", "name", "job_offers", "trainings", "tension_index", "tension_status"]
 TREND_COLUMNS = ["month", "job_offers", "trainings", "tension_index", "tension_status"]
@@ -131,16 +132,41 @@ class ReadModel:
 
     # -- loading -----------------------------------------------------------------------------
     @classmethod
-    def load(cls, engine: Engine, catalog: Catalog, reference_month: str) -> ReadModel:
-        """Read the facts a year at a time: ten years at once would need a gigabyte of rows
-        for a moment, when the arrays they become take 35 MB."""
+    def load(
+        cls, engine: Engine, catalog: Catalog, reference_month: str, vintage: int | None = None
+    ) -> ReadModel:
+        """Read the current facts a year at a time (ten years at once would need a gigabyte of
+        rows for a moment, when the arrays they become take 35 MB), or the figures as they
+        stood right after ``vintage``."""
         with engine.connect() as conn:
-            coverage = _coverage(conn)
-            months = sorted(coverage)
-            parts = [
-                _year_totals(conn, {m: coverage[m] for m in months[i : i + 12]}, catalog)
-                for i in range(0, len(months), 12)
-            ] or [_year_totals(conn, {}, catalog)]
+            if vintage is not None:
+                past = as_of(conn, vintage)
+                return cls._build(past.coverage, catalog, reference_month, past.of_months)
+            return cls._build(
+                _coverage(conn),
+                catalog,
+                reference_month,
+                lambda months: (
+                    _frame(conn, _facts_query().where(schema.fact.c.month.in_(months))),
+                    _frame(conn, _online_query().where(schema.online_training.c.month.in_(months))),
+                ),
+            )
+
+    @classmethod
+    def _build(
+        cls,
+        coverage: dict[str, set[str]],
+        catalog: Catalog,
+        reference_month: str,
+        read: Callable[[list[str]], tuple[pd.DataFrame, pd.DataFrame]],
+    ) -> ReadModel:
+        """The model of the months in ``coverage``, whose facts and online trainings ``read``
+        gives for a list of months."""
+        months = sorted(coverage)
+        parts = [
+            _year_totals({m: coverage[m] for m in months[i : i + 12]}, read, catalog)
+            for i in range(0, len(months), 12)
+        ] or [_year_totals({}, read, catalog)]
         counts = np.concatenate([part[0] for part in parts], axis=1)
         grid = parts[0][1]
         complete = tuple(m for m in months if len(coverage[m]) == len(MEASURES))
@@ -252,12 +278,12 @@ class ReadModel:
 
 
 def _year_totals(
-    conn: Connection, coverage: dict[str, set[str]], catalog: Catalog
+    coverage: dict[str, set[str]],
+    read: Callable[[list[str]], tuple[pd.DataFrame, pd.DataFrame]],
+    catalog: Catalog,
 ) -> tuple[np.ndarray, Totals]:
     """The (measure, month, territory, scope) counts of some months, NaN where not imported."""
-    months = list(coverage)
-    facts = _frame(conn, _facts_query().where(schema.fact.c.month.in_(months)))
-    online = _frame(conn, _online_query().where(schema.online_training.c.month.in_(months)))
+    facts, online = read(list(coverage))
     grid = totals(facts, online, coverage, catalog.job_map, catalog.departements)
     counts = np.stack([grid.values[m] for m in MEASURES]).astype(np.float64)
     for i, measure in enumerate(MEASURES):

@@ -1,9 +1,14 @@
 """Database schema (SQLAlchemy Core). Alembic migrations create it; this module describes it.
 
-Two layers:
-- the truth as imported: ``fact`` (month × département × poste) and ``online_training``
+Three layers:
+- the truth as it stands: ``fact`` (month × département × poste) and ``online_training``
   (month × poste, trainings with no département), plus ``month_measure`` saying which measure
-  of which month has been imported, and ``import_log``;
+  of which month has been imported;
+- its history: ``import_log``, one row per vintage (each import or revert), and what each
+  vintage replaced, so that the figures as they stood after any vintage can be rebuilt:
+  ``cell_undo`` (the earlier value of each cell it changed in a month and measure that were
+  already imported) and ``coverage_undo`` (whether each month and measure it wrote had been
+  imported before). Storage grows with what changed, not with the number of vintages;
 - the totals: ``rollup``, one row per month × territory (national, region, département)
   × scope (all jobs, family, métier, poste), rebuilt for a month whenever that month is imported,
   for SQL readers of the database. The app itself reads the same totals from memory
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -119,6 +125,32 @@ import_log = Table(
     Column("measures", Text, nullable=False),
     Column("row_count", Integer, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(8), nullable=False, server_default="import"),
+    # NULL for vintages imported before their history was kept: they cannot be rebuilt.
+    Column("changed_cells", Integer, nullable=True),
+    Column("reverts", Integer, ForeignKey("import_log.id"), nullable=True),
+    CheckConstraint("kind IN ('import', 'revert')", name="known_kind"),
+)
+
+# ``department_code`` is a département's code or ``online`` (trainings with no département).
+cell_undo = Table(
+    "cell_undo",
+    metadata,
+    Column("vintage_id", Integer, ForeignKey("import_log.id"), primary_key=True),
+    Column("month", MONTH, primary_key=True),
+    Column("measure", String(16), primary_key=True),
+    Column("department_code", String(8), primary_key=True),
+    Column("poste_code", String(80), primary_key=True),
+    Column("value", BigInteger, nullable=True),  # NULL: the cell had no value before
+)
+
+coverage_undo = Table(
+    "coverage_undo",
+    metadata,
+    Column("vintage_id", Integer, ForeignKey("import_log.id"), primary_key=True),
+    Column("month", MONTH, primary_key=True),
+    Column("measure", String(16), primary_key=True),
+    Column("covered", Boolean, nullable=False),  # whether it had been imported before
 )
 
 rollup = Table(

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
-from data_access import schema
+from data_access import schema, vintages
 from data_access.db import is_sqlite, migrate
 from data_access.importer import Snapshot
 from data_access.reference import ReferenceData
@@ -44,6 +43,7 @@ INSERT_CHUNK = 20_000
 COPY_CHUNK = 200_000
 # Up to a year re-sent is compared with what is stored, to rewrite only what changed.
 COMPARED_MONTHS = 12
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,14 +234,13 @@ def database_has_facts(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(schema.month_measure)).scalar_one() > 0
 
 
-def _take_import_lock(conn: Connection, first_write: Callable[[], None]) -> None:
+def _take_import_lock(conn: Connection, first_write: Callable[[], T]) -> T:
     if is_sqlite(conn.engine):
         # The first write takes SQLite's single writer lock (waiting up to busy_timeout), so a
         # concurrent import waits here before it has read anything.
-        first_write()
-    else:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
-        first_write()
+        return first_write()
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+    return first_write()
 
 
 def _coverage(conn: Connection, months: Iterable[str]) -> dict[str, set[str]]:
@@ -435,30 +434,26 @@ def _frame_columns(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, E
     return {names.get(c, c): frame[c].array for c in frame.columns}
 
 
-def _log_import(conn: Connection, snapshot: Snapshot) -> None:
-    conn.execute(
-        insert(schema.import_log).values(
-            file_name=snapshot.file_name,
-            sha256=snapshot.sha256,
-            months=",".join(snapshot.months),
-            measures=",".join(snapshot.measures),
-            row_count=snapshot.row_count,
-            imported_at=datetime.now(UTC),
-        )
-    )
-
-
-def apply_snapshot(engine: Engine, snapshot: Snapshot, ref: ReferenceData) -> ImportResult:
-    """Replace, for each month and measure the file covers, the stored figures by the file's.
+def apply_snapshot(
+    engine: Engine,
+    snapshot: Snapshot,
+    ref: ReferenceData,
+    *,
+    revert: vintages.Revert | None = None,
+) -> ImportResult:
+    """Replace, for each month and measure the file covers, the stored figures by the file's,
+    as a new vintage that records what it replaced (``vintages``).
 
     Runs in one transaction: readers keep seeing the previous figures until it commits (on
     PostgreSQL a bulk load makes them wait instead), and a failure or a killed process leaves
     the months exactly as they were. An import that rewrites at least as many months as it
     leaves alone is loaded in bulk (see ``_bulk_load``); a smaller one writes only the rows that
-    change (see ``_rewrite_months``).
+    change (see ``_rewrite_months``). A ``revert`` applies its snapshot the same way, and also
+    removes the months and measures that had not been imported before the vintage it undoes.
     """
     months = list(snapshot.months)
     measures = snapshot.measures
+    uncovered = revert.uncovered if revert else frozenset()
     with engine.begin() as conn:
         mm = schema.month_measure.c
 
@@ -467,22 +462,22 @@ def apply_snapshot(engine: Engine, snapshot: Snapshot, ref: ReferenceData) -> Im
                 delete(schema.month_measure).where(mm.month.in_(months), mm.measure.in_(measures))
             )
 
-        _take_import_lock(conn, clear_coverage)
-        already = (
-            conn.execute(
-                select(func.count())
-                .select_from(schema.import_log)
-                .where(schema.import_log.c.sha256 == snapshot.sha256)
-            ).scalar_one()
-            > 0
-        )
+        kind, reverts = ("revert", revert.target.id) if revert else ("import", None)
+        vintage = _take_import_lock(conn, lambda: vintages.start(conn, snapshot, kind, reverts))
+        already = _seen(conn, snapshot.sha256, vintage)
         coverage = _coverage(conn, months)
+        clear_coverage()
+        written = {(m, x) for m in months for x in measures} - uncovered
+        covered_before = {(m, x): x in coverage[m] for m in months for x in measures}
         for month in months:
-            coverage[month].update(measures)
+            kept = coverage[month] - set(measures)
+            coverage[month] = kept | {x for x in measures if (month, x) in written}
 
+        known_months = sorted({m for (m, _), covered in covered_before.items() if covered})
         keeps_a_measure = any(m not in measures for m in schema.MEASURES)
-        existing = _read_month_facts(conn, months) if keeps_a_measure else None
-        merged = _merge_measures(existing, snapshot.rows, measures)
+        existing = _read_month_facts(conn, months) if keeps_a_measure or known_months else None
+        before_online = _read_month_online(conn, months) if known_months else None
+        merged = _merge_measures(existing if keeps_a_measure else None, snapshot.rows, measures)
         bulk = len(months) >= _other_months(conn, months)
         with _bulk_load(conn, enabled=bulk):
             codes = {"department": "department_code", "poste": "poste_code"}
@@ -496,9 +491,38 @@ def apply_snapshot(engine: Engine, snapshot: Snapshot, ref: ReferenceData) -> Im
             _bulk_insert(
                 conn,
                 schema.month_measure,
-                pd.DataFrame([{"month": m, "measure": x} for m in months for x in measures]),
+                pd.DataFrame([{"month": m, "measure": x} for m, x in sorted(written)]),
             )
             rollup = rollup_columns(merged, online, coverage, ref.job_map, ref.departements)
             _rewrite_months(conn, schema.rollup, months, rollup, bulk)
-        _log_import(conn, snapshot)
+        before = (_as_float(existing), _as_float(before_online, _NO_ONLINE))
+        after = (_as_float(merged), _as_float(online, _NO_ONLINE))
+        changed = vintages.record(conn, vintage, covered_before, before, after)
+        vintages.finish(conn, vintage, changed)
     return ImportResult(snapshot.file_name, tuple(months), measures, snapshot.row_count, already)
+
+
+def _seen(conn: Connection, sha256: str, vintage: int) -> bool:
+    """Whether a vintage before ``vintage`` imported the same file."""
+    log = schema.import_log
+    query = select(func.count()).select_from(log).where(log.c.sha256 == sha256, log.c.id < vintage)
+    return conn.execute(query).scalar_one() > 0
+
+
+_NO_FACTS = ["month", "department", "poste", *schema.MEASURES]
+_NO_ONLINE = ["month", "poste", "trainings"]
+
+
+def _as_float(frame: pd.DataFrame | None, columns: list[str] = _NO_FACTS) -> pd.DataFrame:
+    """Counts as float64 (NaN where absent), the shape ``vintages`` reads; no rows for None."""
+    if frame is None:
+        frame = pd.DataFrame(columns=columns)
+    return frame.astype({m: "float64" for m in schema.MEASURES if m in frame})
+
+
+def revert_vintage(engine: Engine, vintage_id: Any, ref: ReferenceData) -> ImportResult:
+    """Undo vintage ``vintage_id`` as a new vintage: the months and measures it covered get back
+    the figures they had just before it. Raises ``vintages.VintageError`` for an unknown id."""
+    with engine.connect() as conn:
+        revert = vintages.revert_of(conn, vintages.find(conn, vintage_id))
+    return apply_snapshot(engine, revert.snapshot, ref, revert=revert)

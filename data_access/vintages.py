@@ -1,0 +1,413 @@
+"""Vintages: every import and every revert, and the figures exactly as they stood after each.
+
+The current figures stay in their own tables (``fact``, ``online_training``, ``month_measure``),
+which the page and the API read at full speed. Each vintage also records what it replaced
+(``cell_undo``, ``coverage_undo``): the earlier value of every cell it changed in a month and
+measure already imported, and whether each month and measure it wrote had been imported. The
+figures as of vintage ``v`` are the current ones with, for each cell and each month and measure,
+what the first later vintage to touch it replaced. So storage grows with what changed, and an
+import of new months, the usual case, writes no cell history at all.
+
+A cell is one value: a month, a measure, a département (or ``online``) and a poste.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, update
+
+from data_access import schema
+from data_access.importer import ONLINE, Snapshot
+
+CELL_KEYS = ["month", "measure", "department", "poste"]
+FACT_KEYS = ["month", "department", "poste"]
+KINDS = ("import", "revert")
+UNDO_CHUNK = 20_000
+
+
+class VintageError(ValueError):
+    """A vintage id that names no vintage, or one whose figures cannot be rebuilt."""
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One import or revert, as ``GET /api/v1/vintages`` and ``history`` show it."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    file_name: str
+    sha256: str
+    months: tuple[str, ...]
+    measures: tuple[str, ...]
+    rows: int
+    changed_cells: int | None  # None: imported before vintages kept their history
+    reverts: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        created = self.created_at
+        if created.tzinfo is None:  # SQLite hands back naive datetimes, stored in UTC
+            created = created.replace(tzinfo=UTC)
+        return {
+            "id": self.id,
+            "created_at": created.isoformat(),
+            "kind": self.kind,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "months": list(self.months),
+            "measures": list(self.measures),
+            "rows": self.rows,
+            "changed_cells": self.changed_cells,
+            "reverts": self.reverts,
+        }
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(",") if part)
+
+
+def vintages(conn: Connection) -> list[Vintage]:
+    """Every vintage, oldest first."""
+    log = schema.import_log.c
+    rows = conn.execute(select(schema.import_log).order_by(log.id))
+    return [
+        Vintage(
+            id=row.id,
+            created_at=row.imported_at,
+            kind=row.kind,
+            file_name=row.file_name,
+            sha256=row.sha256,
+            months=_split(row.months),
+            measures=_split(row.measures),
+            rows=row.row_count,
+            changed_cells=row.changed_cells,
+            reverts=row.reverts,
+        )
+        for row in rows
+    ]
+
+
+def find(conn: Connection, vintage_id: Any) -> Vintage:
+    """The vintage of an id given on a command line or in a URL, or a clear refusal."""
+    try:
+        wanted = int(str(vintage_id), 10)
+    except ValueError:
+        shown = str(vintage_id)[:40]
+        raise VintageError(f"vintage must be a whole number, got {shown!r}") from None
+    for vintage in vintages(conn):
+        if vintage.id == wanted:
+            return vintage
+    raise VintageError(f"no vintage {wanted}; `python -m data_access history` lists them")
+
+
+# -- recording --------------------------------------------------------------------------------
+def start(conn: Connection, snapshot: Snapshot, kind: str, reverts: int | None = None) -> int:
+    """Open the vintage of ``snapshot`` in the import's transaction; its id."""
+    result = conn.execute(
+        insert(schema.import_log).values(
+            file_name=snapshot.file_name,
+            sha256=snapshot.sha256,
+            months=",".join(snapshot.months),
+            measures=",".join(snapshot.measures),
+            row_count=snapshot.row_count,
+            imported_at=datetime.now(UTC),
+            kind=kind,
+            reverts=reverts,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def cells(
+    facts: pd.DataFrame, online: pd.DataFrame, pairs: Iterable[tuple[str, str]]
+) -> pd.DataFrame:
+    """The cells with a value in the given (month, measure) pairs, one row each."""
+    pairs = set(pairs)
+    parts = []
+    for measure in schema.MEASURES:
+        months = [m for m, x in pairs if x == measure]
+        if not months:
+            continue
+        part = facts.loc[facts["month"].isin(months) & facts[measure].notna(), FACT_KEYS]
+        parts.append(part.assign(measure=measure, value=facts.loc[part.index, measure]))
+        if measure == "trainings":
+            extra = online.loc[online["month"].isin(months) & online["trainings"].notna()]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "month": extra["month"],
+                        "department": ONLINE,
+                        "poste": extra["poste"],
+                        "measure": measure,
+                        "value": extra["trainings"],
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_KEYS} | {"value": []})
+    frame = pd.concat(parts, ignore_index=True)[[*CELL_KEYS, "value"]]
+    return frame.assign(value=pd.to_numeric(frame["value"]).astype("float64"))
+
+
+def record(
+    conn: Connection,
+    vintage_id: int,
+    covered_before: dict[tuple[str, str], bool],
+    before: tuple[pd.DataFrame, pd.DataFrame],
+    after: tuple[pd.DataFrame, pd.DataFrame],
+) -> int:
+    """Write what vintage ``vintage_id`` replaces in the (month, measure) pairs it writes, and
+    return how many cells it changes.
+
+    ``covered_before`` says, for each pair it writes, whether it had been imported; ``before``
+    and ``after`` are the facts and online trainings of its months (``before`` is read only
+    for the pairs already imported, so an import of new months compares nothing).
+    """
+    _insert(
+        conn,
+        schema.coverage_undo,
+        [
+            {"vintage_id": vintage_id, "month": m, "measure": x, "covered": covered}
+            for (m, x), covered in sorted(covered_before.items())
+        ],
+    )
+    known = {pair for pair, covered in covered_before.items() if covered}
+    changed = _changed(cells(*before, known), cells(*after, known)) if known else None
+    if changed is not None:
+        _insert(conn, schema.cell_undo, _undo_rows(vintage_id, changed))
+    new_pairs = {pair for pair, covered in covered_before.items() if not covered}
+    return (0 if changed is None else len(changed)) + _count(*after, new_pairs)
+
+
+def _undo_rows(vintage_id: int, changed: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "vintage_id": vintage_id,
+            "month": month,
+            "measure": measure,
+            "department_code": department,
+            "poste_code": poste,
+            "value": None if np.isnan(value) else int(value),
+        }
+        for month, measure, department, poste, value in changed.itertuples(index=False, name=None)
+    ]
+
+
+def _count(facts: pd.DataFrame, online: pd.DataFrame, pairs: set[tuple[str, str]]) -> int:
+    """How many cells have a value in the given (month, measure) pairs."""
+    total = 0
+    for measure in schema.MEASURES:
+        months = [m for m, x in pairs if x == measure]
+        if months:
+            total += int(facts.loc[facts["month"].isin(months), measure].notna().sum())
+            if measure == "trainings":
+                total += int(online.loc[online["month"].isin(months), "trainings"].notna().sum())
+    return total
+
+
+def finish(conn: Connection, vintage_id: int, changed_cells: int) -> None:
+    log = schema.import_log
+    conn.execute(update(log).where(log.c.id == vintage_id).values(changed_cells=changed_cells))
+
+
+def _within(frame: pd.DataFrame, pairs: set[tuple[str, str]]) -> pd.DataFrame:
+    if frame.empty or not pairs:
+        return frame.iloc[0:0]
+    keys = pd.MultiIndex.from_frame(frame[["month", "measure"]])
+    return frame[keys.isin(list(pairs))]
+
+
+def _changed(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The cells whose value differs, with their value before (NaN: none)."""
+    both = before.merge(after, on=CELL_KEYS, how="outer", suffixes=("", "_after"))
+    old, new = both["value"], both["value_after"]
+    same = (old == new) | (old.isna() & new.isna())
+    return both.loc[~same, [*CELL_KEYS, "value"]]
+
+
+def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start_at in range(0, len(rows), UNDO_CHUNK):
+        conn.execute(insert(table), rows[start_at : start_at + UNDO_CHUNK])
+
+
+# -- the figures as of a vintage ---------------------------------------------------------------
+@dataclass(frozen=True)
+class AsOf:
+    """The imported figures as they stood right after one vintage, shaped as the tables are
+    read (counts as float64, NaN where absent)."""
+
+    vintage: int
+    coverage: dict[str, set[str]]  # month → measures imported
+    facts: pd.DataFrame  # month, department, poste, job_offers, trainings
+    online: pd.DataFrame  # month, poste, trainings
+
+    def of_months(self, months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The facts and online trainings of some months."""
+        return (
+            self.facts.loc[self.facts["month"].isin(months)],
+            self.online.loc[self.online["month"].isin(months)],
+        )
+
+
+def current_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(schema.import_log.c.id))).scalar() or 0)
+
+
+def as_of(conn: Connection, vintage_id: int) -> AsOf:
+    """The figures right after vintage ``vintage_id`` (0: before any), rebuilt from the current
+    tables and what each later vintage replaced."""
+    later = [v for v in vintages(conn) if v.id > vintage_id]
+    if any(v.changed_cells is None for v in later):
+        raise VintageError(
+            f"the figures of vintage {vintage_id} cannot be rebuilt: a later vintage was "
+            "imported before vintages kept their history"
+        )
+    coverage = _coverage_as_of(conn, vintage_id)
+    current = cells(_current_facts(conn), _current_online(conn), _pairs(_current_coverage(conn)))
+    undone = _first_later(conn, schema.cell_undo, vintage_id, CELL_KEYS, "department_code")
+    rebuilt = _apply_undo(current, undone)
+    rebuilt = _within(rebuilt, _pairs(coverage))
+    facts, online = _wide(rebuilt)
+    return AsOf(vintage_id, coverage, facts, online)
+
+
+def _pairs(coverage: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(month, measure) for month, measures in coverage.items() for measure in measures}
+
+
+def _current_coverage(conn: Connection) -> dict[str, set[str]]:
+    mm = schema.month_measure.c
+    coverage: dict[str, set[str]] = {}
+    for month, measure in conn.execute(select(mm.month, mm.measure)):
+        coverage.setdefault(month, set()).add(measure)
+    return coverage
+
+
+def _coverage_as_of(conn: Connection, vintage_id: int) -> dict[str, set[str]]:
+    pairs = _pairs(_current_coverage(conn))
+    undone = _first_later(conn, schema.coverage_undo, vintage_id, ["month", "measure"], None)
+    for month, measure, covered in undone.itertuples(index=False, name=None):
+        if covered:
+            pairs.add((month, measure))
+        else:
+            pairs.discard((month, measure))
+    coverage: dict[str, set[str]] = {}
+    for month, measure in sorted(pairs):
+        coverage.setdefault(month, set()).add(measure)
+    return coverage
+
+
+def _first_later(
+    conn: Connection, table: Any, vintage_id: int, keys: list[str], department: str | None
+) -> pd.DataFrame:
+    """For each key, the row of the first vintage after ``vintage_id`` that wrote it."""
+    c = table.c
+    stored = {"department": c.department_code, "poste": c.poste_code} if department else {}
+    columns = [stored[k].label(k) if k in stored else c[k] for k in keys]
+    value = c.value if department else c.covered
+    result = conn.execute(
+        select(*columns, value).where(c.vintage_id > vintage_id).order_by(c.vintage_id)
+    )
+    frame = pd.DataFrame(list(map(tuple, result)), columns=[*keys, value.name])
+    return frame.drop_duplicates(keys, keep="first")
+
+
+def _apply_undo(current: pd.DataFrame, undone: pd.DataFrame) -> pd.DataFrame:
+    """The current cells with the undone ones replaced by their earlier value (or removed)."""
+    if undone.empty:
+        return current
+    undone = undone.assign(value=pd.to_numeric(undone["value"]).astype("float64"))
+    kept = current.merge(undone[CELL_KEYS], on=CELL_KEYS, how="left", indicator=True)
+    kept = kept.loc[kept["_merge"] == "left_only", [*CELL_KEYS, "value"]]
+    restored = undone.loc[undone["value"].notna(), [*CELL_KEYS, "value"]]
+    return pd.concat([kept, restored], ignore_index=True)
+
+
+def _wide(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cells back into the tables' shape: facts with both measures, online trainings."""
+    online_mask = frame["department"] == ONLINE
+    departmental = frame.loc[~online_mask]
+    facts = departmental.pivot_table(
+        index=FACT_KEYS, columns="measure", values="value", aggfunc="first"
+    )
+    facts = facts.reindex(columns=list(schema.MEASURES)).reset_index()
+    facts.columns.name = None
+    online = frame.loc[online_mask & (frame["measure"] == "trainings")]
+    online = online.rename(columns={"value": "trainings"})[["month", "poste", "trainings"]]
+    return (
+        facts.astype(dict.fromkeys(schema.MEASURES, "float64")),
+        online.reset_index(drop=True),
+    )
+
+
+def _current_facts(conn: Connection) -> pd.DataFrame:
+    f = schema.fact.c
+    query = select(
+        f.month,
+        f.department_code.label("department"),
+        f.poste_code.label("poste"),
+        f.job_offers,
+        f.trainings,
+    )
+    return _frame(conn, query)
+
+
+def _current_online(conn: Connection) -> pd.DataFrame:
+    o = schema.online_training.c
+    return _frame(conn, select(o.month, o.poste_code.label("poste"), o.trainings))
+
+
+def _frame(conn: Connection, query: Any) -> pd.DataFrame:
+    result = conn.execute(query)
+    frame = pd.DataFrame(list(map(tuple, result)), columns=list(result.keys()))
+    for measure in schema.MEASURES:
+        if measure in frame:
+            frame[measure] = pd.to_numeric(frame[measure]).astype("float64")
+    return frame
+
+
+# -- reverting --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Revert:
+    """What undoing a vintage writes: its months and measures as they stood just before it."""
+
+    target: Vintage
+    snapshot: Snapshot
+    uncovered: frozenset[tuple[str, str]]  # pairs that had not been imported before it
+
+
+def revert_of(conn: Connection, target: Vintage) -> Revert:
+    """The revision that gives vintage ``target``'s months and measures back the figures they
+    had just before it."""
+    before = max((v.id for v in vintages(conn) if v.id < target.id), default=0)
+    state = as_of(conn, before)
+    months, measures = target.months, target.measures
+    facts = state.facts.loc[state.facts["month"].isin(months)]
+    rows = (
+        facts[FACT_KEYS]
+        .assign(**{m: facts[m].astype("Int64") for m in schema.MEASURES})
+        .reset_index(drop=True)
+    )
+    online = state.online.loc[state.online["month"].isin(months)].reset_index(drop=True)
+    online = online.assign(trainings=online["trainings"].astype("Int64"))
+    uncovered = frozenset(
+        (m, x) for m in months for x in measures if x not in state.coverage.get(m, set())
+    )
+    content = pd.concat([rows, online]).to_csv(index=False).encode("utf-8")
+    snapshot = Snapshot(
+        file_name=f"revert of vintage {target.id}",
+        sha256=hashlib.sha256(content).hexdigest(),
+        measures=measures,
+        months=months,
+        rows=rows,
+        online=online,
+        row_count=len(rows) + len(online),
+    )
+    return Revert(target, snapshot, uncovered)
