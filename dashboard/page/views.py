@@ -23,6 +23,7 @@ from dashboard.core.i18n import (
     month_label,
     status_label,
     t,
+    tn,
 )
 from dashboard.core.service import Service, frame_to_csv
 from dashboard.core.state import ViewState, token_territory
@@ -392,11 +393,7 @@ def selection_summary(service: Service, state: ViewState) -> str:
     scope = transforms.scope_label(state, catalog)
     if scope:
         parts.append(scope)
-    return (
-        f"{t('selection', lang)} : " + " · ".join(parts)
-        if lang != "en"
-        else (f"{t('selection', lang)}: " + " · ".join(parts))
-    )
+    return t("label_value", lang, label=t("selection", lang), value=" · ".join(parts))
 
 
 def render_methodology(service: Service, lang: str) -> list[Any]:
@@ -560,7 +557,7 @@ def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Fig
         key = "sim_rank_first" if position.rank == 1 else "sim_rank_value"
         return t(key, lang, rank=position.rank)
 
-    after_title = t("sim_after", lang, plan=fmt_int(simulation.plan, lang))
+    after_title = tn("sim_after", lang, simulation.plan)
     rows = [
         (t("sim_trainings", lang), fmt_int(before.trainings, lang), fmt_int(after.trainings, lang)),
         (

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core.i18n import fmt_decimal, fmt_index, fmt_int, month_label, t
+from dashboard.core.i18n import fmt_decimal, fmt_index, fmt_int, fmt_percent, month_label, t
 from data_access.readmodel import Figures
 
 PERIODS = (1, 12)
@@ -175,8 +175,7 @@ def _direction(change: float | None) -> str:
 
 
 def _percent(change: float, lang: str) -> str:
-    number = fmt_decimal(abs(change) * 100, lang, 0)
-    return f"{number}\u202f%" if lang != "en" else f"{number}%"
+    return fmt_percent(abs(change), lang, 0)
 
 
 def _count_phrase(measure: str, now: int | None, before: int | None, lang: str) -> str:

@@ -212,7 +212,8 @@ def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tup
         scaled = (clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP
         cmin, cmax = -TENSION_RANGE, TENSION_RANGE
         tickvals = [-2.0, -1.0, 0.0, 1.0, 2.0]
-        ticktext = ["−2", "−1", "0", f"1 · {t('national', view.lang)}", "2"]
+        ticktext = [fmt_int(v, lang) for v in tickvals]
+        ticktext[3] = f"{ticktext[3]} · {t('national', lang)}"
         bands = statuses
     else:
         values = data[view.metric].astype("float64")
@@ -285,18 +286,16 @@ def _metric_title(metric: str, lang: str, change: int | None = None) -> str:
 
 def _map_hovertemplate(view: MapView) -> str:
     lang = view.lang
-    colon = ":" if lang == "en" else " :"
-    change = ""
+    lines = [
+        "<b>%{hovertext}</b>",
+        _pair(t("hover_offers", lang), "%{customdata[0]:,}", lang),
+        _pair(t("hover_trainings", lang), "%{customdata[1]:,}", lang),
+        _pair(t("hover_index", lang), "%{text}", lang),
+    ]
     if view.change and view.earlier:
         since = t("hover_since", lang, month=month_label(view.earlier, lang))
-        change = f"<br>{t('hover_change', lang)} {since}{colon} %{{customdata[2]}}"
-    return (
-        "<b>%{hovertext}</b><br>"
-        f"{t('hover_offers', lang)}{colon} %{{customdata[0]:,}}<br>"
-        f"{t('hover_trainings', lang)}{colon} %{{customdata[1]:,}}<br>"
-        f"{t('hover_index', lang)}{colon} %{{text}}"
-        f"{change}<extra></extra>"
-    )
+        lines.append(_pair(f"{t('hover_change', lang)} {since}", "%{customdata[2]}", lang))
+    return "<br>".join(lines) + "<extra></extra>"
 
 
 def build_map_figure(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[str, Any]:
@@ -474,8 +473,9 @@ def _month_axis(months: list[str], lang: str) -> tuple[list[str], list[str]]:
     return [f"{m}-01" for m in ticks], [month_label(m, lang) for m in ticks]
 
 
-def _colon(lang: str) -> str:
-    return ":" if lang == "en" else " :"
+def _pair(label: str, value: str, lang: str) -> str:
+    """``Offres : 12`` / ``Offers: 12``: the French space before the colon is in the text."""
+    return t("label_value", lang, label=label, value=value)
 
 
 def _line_style(color: str, solid: bool) -> dict[str, Any]:
@@ -494,7 +494,7 @@ def _counts_trace(
         "mode": "lines+markers" if solid else "lines",
         "line": _line_style(color, solid),
         "marker": {"size": 5},
-        "hovertemplate": f"%{{customdata}}<br>{name}{_colon(lang)} %{{y:,d}}<extra></extra>",
+        "hovertemplate": f"%{{customdata}}<br>{_pair(name, '%{y:,d}', lang)}<extra></extra>",
         "xaxis": "x",
         "yaxis": "y",
     }
@@ -517,7 +517,7 @@ def _index_trace(
         "marker": {"size": 5},
         "connectgaps": False,
         "hovertemplate": (
-            f"%{{customdata[0]}}<br>{name}{_colon(lang)} %{{y:.2f}} (%{{customdata[1]}})"
+            f"%{{customdata[0]}}<br>{_pair(name, '%{y:.2f} (%{customdata[1]})', lang)}"
             "<extra></extra>"
         ),
         "xaxis": "x2",
@@ -679,8 +679,8 @@ def build_breakdown_figure(
             "marker": {"color": color},
             "customdata": index_text,
             "hovertemplate": (
-                f"%{{y}}<br>{t(key, lang)}{_colon(lang)} %{{x:,d}}<br>"
-                f"{t('hover_index', lang)}{_colon(lang)} %{{customdata}}<extra></extra>"
+                f"%{{y}}<br>{_pair(t(key, lang), '%{x:,d}', lang)}<br>"
+                f"{_pair(t('hover_index', lang), '%{customdata}', lang)}<extra></extra>"
             ),
         }
         for column, color, key in (
@@ -745,11 +745,10 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
     """
     field = simulation.field.dropna(subset=["rank"]).sort_values("rank")
     others = field[field["code"] != simulation.code]
-    colon = _colon(lang)
 
     def hover(frame: pd.DataFrame) -> list[str]:
         return [
-            f"{name}<br>{t('hover_index', lang)}{colon} {fmt_index(v, s, lang)}"
+            f"{name}<br>{_pair(t('hover_index', lang), fmt_index(v, s, lang), lang)}"
             for name, v, s in zip(
                 frame["name"], frame["tension_index"], frame["tension_status"], strict=True
             )
@@ -779,6 +778,10 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
         if position.rank is None or y is None:
             continue
         name = t(key, lang, territory=simulation.name)
+        index = _pair(
+            t("hover_index", lang), fmt_index(position.index, position.status, lang), lang
+        )
+        rank = _pair(t("col_rank", lang), str(position.rank), lang)
         traces.append(
             {
                 "type": "scatter",
@@ -792,11 +795,7 @@ def build_simulation_figure(simulation: Any, level_name: str, lang: str) -> dict
                     "color": theme.TENSION,
                     "line": {"width": 2.5, "color": theme.TENSION},
                 },
-                "hovertemplate": (
-                    f"{name}<br>{t('hover_index', lang)}{colon} "
-                    f"{fmt_index(position.index, position.status, lang)}<br>"
-                    f"{t('col_rank', lang)}{colon} {position.rank}<extra></extra>"
-                ),
+                "hovertemplate": f"{name}<br>{index}<br>{rank}<extra></extra>",
             }
         )
     layout = theme.base_layout(
@@ -860,7 +859,7 @@ def build_compare_figure(
                     "line": {"color": color, "width": 2.2},
                     "customdata": [month_label(m, lang) for m in frame["month"]],
                     "hovertemplate": (
-                        f"%{{customdata}}<br>{name}<br>{t(key, lang)}{_colon(lang)} {fmt}"
+                        f"%{{customdata}}<br>{name}<br>{_pair(t(key, lang), fmt, lang)}"
                         "<extra></extra>"
                     ),
                     "connectgaps": False,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboard.core.i18n import DEFAULT_LANG, number_separators
+
 FONT_FAMILY = (
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', sans-serif"
 )
@@ -76,15 +78,17 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
         "plot_bgcolor": BACKGROUND,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
-        "separators": ",\u202f",
+        "separators": separators(DEFAULT_LANG),
     }
     layout.update(overrides)
     return layout
 
 
 def separators(lang: str) -> str:
-    """Plotly's decimal and thousands separators for the language."""
-    return ".," if lang == "en" else ",\u202f"
+    """Plotly's decimal and thousands separators for the language: CLDR's, so that a number
+    Plotly writes in the browser reads as the ones the server writes."""
+    decimal, group = number_separators(lang)
+    return decimal + group
 
 
 GRAPH_CONFIG: dict[str, Any] = {

@@ -12,6 +12,7 @@ import json
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -276,8 +277,16 @@ def fr_int(value: int) -> str:
     return f"{value:,}".replace(",", NNBSP)
 
 
+def round_like_intl(value: float, digits: int) -> Decimal:
+    """``value`` rounded as the page rounds it (``Intl``'s rule, which the server follows): its
+    shortest decimal form, half away from zero, and never a negative zero."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
+
+
 def fr_decimal(value: float, digits: int = 2) -> str:
-    return f"{value:,.{digits}f}".replace(",", NNBSP).replace(".", ",")
+    text = f"{round_like_intl(value, digits):,.{digits}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
 
 
 def as_int(value: Any) -> int | None:
@@ -345,7 +354,7 @@ def plain_text(text: str) -> str:
 
 
 def parse_number(text: str, lang: str = "fr") -> float:
-    """A number as the page prints it in ``lang``: ``1 234,5`` / ``1,234.5``, ``−0,10``,
+    """A number as the page prints it in ``lang``: ``1 234,5`` / ``1,234.5``, ``-0,10``,
     ``+6,3 %``."""
     cleaned = text.strip().replace("\u2212", "-").replace("%", "").replace("+", "")
     cleaned = cleaned.replace(NNBSP, "").replace("\xa0", "").replace(" ", "")

@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     open_page,
     parse_number,
     plotly_figure,
+    round_like_intl,
     wait_for_query,
     wait_settled,
 )
@@ -28,6 +29,8 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.browser
 
 MONTH = "2024-12"
+NBSP = "\xa0"  # CLDR's French space before "%"
+SIM_NATIONAL_PREFIX = "France entière, même poste\u202f: indice "
 BRETAGNE = "53"
 CORSE = "94"
 POSTE = "data-analyst"
@@ -57,7 +60,9 @@ PHRASES = {
         "month": "sur un mois ({earlier} → {month})",
         "same": "et",
         "other": "tandis que",
-        "sentence": "{territory}, {scope}, {period} : {offers}, {joiner} {trainings} ; {index}.",
+        "sentence": (
+            "{territory}, {scope}, {period}\u202f: {offers}, {joiner} {trainings}\u202f; {index}."
+        ),
         "scope": "tous métiers du numérique",
     },
     "en": {
@@ -90,7 +95,7 @@ def _int_text(value: int, lang: str) -> str:
 
 
 def _decimal_text(value: float, lang: str, digits: int) -> str:
-    text = f"{value:,.{digits}f}"
+    text = f"{round_like_intl(value, digits):,.{digits}f}"
     return text if lang == "en" else text.replace(",", NNBSP).replace(".", ",")
 
 
@@ -107,8 +112,8 @@ def expected_summary(territory: str, now: dict, before: dict, period: int, lang:
     def count(measure: str, column: str) -> tuple[str, str]:
         a, b = before[column], now[column]
         direction = _direction(b, a)
-        number = _decimal_text(abs(b - a) / a * 100, lang, 0)
-        pct = f"{number}%" if lang == "en" else f"{number}{NNBSP}%"
+        number = _int_text(int(round_like_intl(abs(b - a) / a, 2).scaleb(2)), lang)
+        pct = f"{number}%" if lang == "en" else f"{number}{NBSP}%"
         figures = f"{_int_text(a, lang)} → {_int_text(b, lang)}"
         return words[measure][direction].format(pct=pct, figures=figures), direction
 
@@ -166,10 +171,10 @@ def _check_map_changes(page, api, earlier: str, lang: str) -> None:
             continue
         expected = (now[code]["job_offers"] - before) / before * 100
         text = custom[2]
-        assert text.endswith(f"{NNBSP}%" if lang == "fr" else "%"), text
+        assert text.endswith(f"{NBSP}%" if lang == "fr" else "%"), text
         assert parse_number(text, lang) == pytest.approx(expected, abs=0.051), (code, text)
         if abs(expected) >= 0.05:
-            assert text[0] == ("+" if expected > 0 else "\u2212"), (code, text, expected)
+            assert text[0] == ("+" if expected > 0 else "-"), (code, text, expected)
         groups[code in bretagne].append((expected, z))
     assert len(groups[True]) == 4
     for group in groups.values():  # Brittany, and the washed-out rest of France
@@ -426,9 +431,9 @@ def _sim_national_line(page) -> tuple[float, float]:
     line = next(
         p
         for p in page.locator("#sim-result p").all_inner_texts()
-        if p.startswith("France entière, même poste : indice ")
+        if p.startswith(SIM_NATIONAL_PREFIX)
     )
-    head, tail = line.removeprefix("France entière, même poste : indice ").split(" aujourd'hui, ")
+    head, tail = line.removeprefix(SIM_NATIONAL_PREFIX).split(" aujourd'hui, ")
     return parse_number(head), parse_number(tail.removesuffix(" avec ces formations."))
 
 
@@ -455,7 +460,7 @@ def test_simulator_recomputes_index_and_rank_without_writing(page, api):
     assert page.locator("#sim-result .sim-table thead th").all_inner_texts() == [
         "Pour ce poste",
         "Aujourd'hui",
-        "Avec 0 formation(s) de plus",
+        "Avec 0 formation de plus",
     ]
     today = _sim_table(page)
     assert today["0"][0] == "Formations"
@@ -525,7 +530,7 @@ def test_simulator_keeps_the_last_valid_plan_when_the_entry_is_invalid(page):
     box = page.locator("#sim-plan")
     box.fill("12")
     wait_for_query(page, plan="12")
-    assert _sim_after_header(page) == "Avec 12 formation(s) de plus"
+    assert _sim_after_header(page) == "Avec 12 formations de plus"
     for bad in ("20000", "2.5", "-5"):
         box.fill(bad)
         # After its 0.4 s debounce the input hands Dash the entry (NaN when the browser finds

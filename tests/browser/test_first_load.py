@@ -69,7 +69,7 @@ def test_first_load_shows_latest_month_national_tension_in_french(page, api):
     for measure in ("job_offers", "trainings"):
         assert NNBSP in shown[measure], "thousands are separated by a narrow no-break space"
         assert re.fullmatch(r"\d{1,3}(\u202f\d{3})+", shown[measure]), shown[measure]
-    assert re.fullmatch(r"−?\d+,\d\d", shown["tension_index"]), shown["tension_index"]
+    assert re.fullmatch(r"-?\d+,\d\d", shown["tension_index"]), shown["tension_index"]
 
     summary = page.locator("#selection-summary").inner_text()
     assert "décembre 2024" in summary

@@ -129,7 +129,7 @@ def test_methodology_states_reference_month_and_i0(service: Service) -> None:
 def test_selection_summary_names_month_territory_and_job(service: Service, catalog) -> None:
     state = ViewState("2022-11", department="2A", poste="data-analyst", lang="fr")
     assert views.selection_summary(service, state) == (
-        "Sélection : novembre 2022 · Corse-du-Sud · Data analyst"
+        "Sélection\u202f: novembre 2022 · Corse-du-Sud · Data analyst"
     )
 
 
@@ -199,7 +199,7 @@ def test_simulator_adds_the_planned_trainings_to_one_territory(service, catalog)
     assert simulation.after.ranked == simulation.before.ranked
     children, figure = views.render_simulator(service, state)
     text = json.dumps([c.to_plotly_json() for c in children], default=str, ensure_ascii=False)
-    assert "Avec 10 formation(s) de plus" in text
+    assert "Avec 10 formations de plus" in text
     assert "Rang parmi les" in text
     assert len(go.Figure(figure).data) >= 2
 

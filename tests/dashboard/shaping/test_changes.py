@@ -83,7 +83,7 @@ def test_summary_states_the_computed_changes_in_french() -> None:
     assert sentence.startswith(
         "Bretagne, Data analyst, sur un an (septembre 2023 → septembre 2024)"
     )
-    assert "les offres ont augmenté de 12\u202f% (100 → 112)" in sentence
+    assert "les offres ont augmenté de 12\xa0% (100 → 112)" in sentence
     assert "tandis que les formations sont restées stables (40 → 40)" in sentence
     assert "l'indice de tension est passé de 0,8 à 1,1." in sentence
 
@@ -110,7 +110,7 @@ def test_summary_names_infinite_indices_instead_of_numbers() -> None:
     sentences = summary_sentences(facts, "Lozère", None, "fr")
     assert "des formations sont apparues (0 → 3)" in sentences[0]
     assert "l'indice de tension est passé de +∞ (aucune formation) à 1,2" in sentences[0]
-    assert sentences[1].startswith("Prudence : moins de 20 offres et formations")
+    assert sentences[1].startswith("Prudence\u202f: moins de 20 offres et formations")
 
 
 def test_summary_without_earlier_month_says_no_comparison() -> None:
@@ -147,7 +147,7 @@ def test_biggest_mover_leaves_fragile_values_out() -> None:
         pytest.approx(0.1),
     )
     sentence = mover_sentence(("Finistère", 0.25), "sum_level_departments", "fr")
-    assert (
-        sentence == "Plus forte hausse des offres parmi les départements : Finistère (+25\u202f%)."
+    assert sentence == (
+        "Plus forte hausse des offres parmi les départements\u202f: Finistère (+25\xa0%)."
     )
     assert mover_sentence(("Finistère", 0.01), "sum_level_departments", "fr") is None

@@ -168,7 +168,7 @@ def test_selected_department_gets_a_thick_border(rows, geometry) -> None:
 
 def test_hover_names_the_departement_in_the_chosen_language(rows, geometry) -> None:
     figure = build_map_figure(rows, geometry, MapView("job_offers", "fr"))
-    assert "Offres :" in _main(figure).hovertemplate
+    assert "Offres\u202f:" in _main(figure).hovertemplate
     assert "Corse-du-Sud (2A)" in list(_main(figure).hovertext)
     english = build_map_figure(rows, geometry, MapView("job_offers", "en"))
     assert "Offers:" in _main(english).hovertemplate
