@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, select
 from data_access import schema
 from data_access.db import make_engine
 from data_access.importer import Snapshot, SnapshotRejected, ValidationContext, read_snapshot_file
+from data_access.logs import configure_logging
 from data_access.reference import ReferenceData, load_reference
 from data_access.settings import Settings, SettingsError
 from data_access.store import apply_snapshot, database_has_facts, ensure_schema
@@ -22,6 +24,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_REJECTED = 2
 MAX_ISSUES_PRINTED = 50
+MAX_ISSUES_LOGGED = 5
+
+logger = logging.getLogger(__name__)
 
 
 def validation_context(engine: Engine) -> ValidationContext:
@@ -38,6 +43,35 @@ def _print_rejection(exc: SnapshotRejected, out: TextIO) -> None:
         print(f"  {issue}", file=out)
     if exc.total > MAX_ISSUES_PRINTED:
         print(f"  … and {exc.total - MAX_ISSUES_PRINTED} more", file=out)
+
+
+def _log_rejection(exc: SnapshotRejected, seconds: float) -> None:
+    """One line for the log collector: the file, how many problems, the first few of them."""
+    logger.warning(
+        "import rejected",
+        extra={
+            "file": exc.file,
+            "outcome": "rejected",
+            "problems": exc.total,
+            "cause": "; ".join(str(issue) for issue in exc.issues[:MAX_ISSUES_LOGGED]),
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )
+
+
+def _log_import(snapshot: Snapshot, outcome: str, seconds: float) -> None:
+    logger.info(
+        "import %s",
+        outcome,
+        extra={
+            "file": snapshot.file_name,
+            "outcome": outcome,
+            "rows": snapshot.row_count,
+            "months": list(snapshot.months),
+            "measures": list(snapshot.measures),
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )
 
 
 def _summary(snapshot: Snapshot) -> str:
@@ -69,14 +103,17 @@ def cmd_import(
             snapshot = read_snapshot_file(path, rules)
         except SnapshotRejected as exc:
             _print_rejection(exc, err)
+            _log_rejection(exc, time.perf_counter() - started)
             status = EXIT_REJECTED
             continue
         if dry_run:
             print(f"VALID {path}: {_summary(snapshot)} (dry run, nothing written)", file=out)
+            _log_import(snapshot, "valid", time.perf_counter() - started)
             continue
         result = apply_snapshot(engine, snapshot, ref)
         note = " (same file as an earlier import: figures unchanged)" * result.already_imported
         elapsed = time.perf_counter() - started
+        _log_import(snapshot, "unchanged" if result.already_imported else "imported", elapsed)
         print(f"IMPORTED {path}: {_summary(snapshot)} in {elapsed:.1f} s{note}", file=out)
     return status
 
@@ -103,6 +140,7 @@ def cmd_seed_demo(
     snapshot = demo_snapshot(ref, seed=seed, first_month=months[0], last_month=months[1])
     apply_snapshot(engine, snapshot, ref)
     elapsed = time.perf_counter() - started
+    _log_import(snapshot, "seeded", elapsed)
     print(f"SEEDED demo history: {_summary(snapshot)} in {elapsed:.1f} s", file=out)
     return EXIT_OK
 
@@ -139,6 +177,7 @@ def main(
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=err)
         return EXIT_FAILURE
+    configure_logging(settings)
     ref = load_reference()
     engine = make_engine(settings.database_url)
     try:

@@ -1,26 +1,36 @@
-"""The one place that reads the process environment.
+"""The one place that reads the process environment (and writes to it the one variable
+prometheus-client reads itself, ``export_metrics_dir``).
 
-Everything configurable is gathered in a frozen ``Settings`` value built once by the entry points
-(``app.py`` and ``python -m data_access``) and passed down explicitly, so that no other module
-depends on ``os.environ`` and tests can build any configuration they need.
+Everything configurable is one frozen, validated ``Settings`` model (pydantic-settings), built
+once by the entry points (``app.py``, ``gunicorn.conf.py`` and ``python -m data_access``) with
+``Settings.from_env()`` and passed down explicitly, so that no other module depends on
+``os.environ``. ``Settings(...)`` itself never reads the environment: it holds the values it is
+given and the defaults, so a test builds exactly the configuration it names.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = REPO_ROOT / "instance" / "genscan.sqlite3"
 DEFAULT_REFERENCE_MONTH = "2022-10"
 DEFAULT_FRAGILE_THRESHOLD = 20
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+# prometheus-client's own variable: it reads it itself, in every process of the server.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_URL_PASSWORD_RE = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@")
+_KEYWORD_PASSWORD_RE = re.compile(r"(?i)(?P<head>password\s*=\s*)('[^']*'|\S+)")
 
 
 class SettingsError(ValueError):
@@ -32,70 +42,146 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def _parse_bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SettingsError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+def default_workers() -> int:
+    """One gunicorn worker more than cores: a click is CPU work under one GIL per process."""
+    return max(2, (os.cpu_count() or 1) + 1)
 
 
-def _parse_int(name: str, raw: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+def mask_secrets(text: str) -> str:
+    """``text`` with the password of any URL (``scheme://user:secret@host``) or connection
+    string (``password=secret``) replaced by ``***``: DATABASE_URL and REDIS_URL carry one."""
+    text = _URL_PASSWORD_RE.sub(r"\g<head>***@", text)
+    return _KEYWORD_PASSWORD_RE.sub(r"\g<head>***", text)
+
+
+def export_metrics_dir(path: Path) -> None:
+    """Name the directory where this server's processes share their metrics.
+
+    prometheus-client reads it from the environment of each process (a forked worker inherits
+    its master's), so it is written there, before the app is imported.
+    """
+    os.environ[METRICS_DIR_VARIABLE] = str(path)
+
+
+def _month(value: str) -> str:
+    if not _MONTH_RE.match(value):
+        raise ValueError("must look like YYYY-MM")
     return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime configuration of the web app and the data command line."""
+def _env(name: str, **constraints: Any) -> Any:
+    """A field read from the environment variable ``name``."""
+    return Field(validation_alias=name, **constraints)
 
-    database_url: str = field(default_factory=default_database_url)
-    reference_month: str = DEFAULT_REFERENCE_MONTH
-    host: str = "127.0.0.1"
-    port: int = 8050
-    debug: bool = False
-    redis_url: str | None = None
-    cache_dir: Path | None = None
-    cache_timeout: int = 300
-    fragile_threshold: int = DEFAULT_FRAGILE_THRESHOLD
-    seed_demo_if_empty: bool = True
-    migrate_on_start: bool = True
+
+class Settings(BaseSettings):
+    """Runtime configuration of the web app, its gunicorn server and the data command line."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        str_strip_whitespace=True,
+    )
+
+    database_url: str = Field(default_factory=default_database_url, validation_alias="DATABASE_URL")
+    reference_month: Annotated[str, AfterValidator(_month)] = _env(
+        "GENSCAN_REFERENCE_MONTH", default=DEFAULT_REFERENCE_MONTH
+    )
+    host: str = _env("HOST", default="127.0.0.1", min_length=1)
+    port: int = _env("PORT", default=8050, ge=1, le=65535)
+    debug: bool = _env("GENSCAN_DEBUG", default=False)
+    redis_url: str | None = _env("REDIS_URL", default=None)
+    cache_dir: Path | None = _env("GENSCAN_CACHE_DIR", default=None)
+    cache_timeout: int = _env("GENSCAN_CACHE_TIMEOUT", default=300, ge=0, le=86400)
+    fragile_threshold: int = _env(
+        "GENSCAN_FRAGILE_THRESHOLD", default=DEFAULT_FRAGILE_THRESHOLD, ge=0, le=1_000_000
+    )
+    seed_demo_if_empty: bool = _env("GENSCAN_SEED_DEMO", default=True)
+    migrate_on_start: bool = _env("GENSCAN_MIGRATE_ON_START", default=True)
+    workers: int = Field(
+        default_factory=default_workers, validation_alias="GENSCAN_WORKERS", ge=1, le=256
+    )
+    threads: int = _env("GENSCAN_THREADS", default=2, ge=1, le=256)
+    log_format: Literal["json", "text"] = _env("GENSCAN_LOG_FORMAT", default="json")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _env(
+        "GENSCAN_LOG_LEVEL", default="INFO"
+    )
+    max_body_bytes: int = _env(
+        "GENSCAN_MAX_BODY_BYTES", default=DEFAULT_MAX_BODY_BYTES, ge=1024, le=1_073_741_824
+    )
+    metrics_dir: Path | None = _env(METRICS_DIR_VARIABLE, default=None)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: the environment is read by ``from_env`` alone."""
+        return (init_settings,)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from environment variables, refusing malformed values early."""
-        env = os.environ if environ is None else environ
-        reference_month = env.get("GENSCAN_REFERENCE_MONTH", DEFAULT_REFERENCE_MONTH).strip()
-        if not _MONTH_RE.match(reference_month):
-            raise SettingsError(
-                f"GENSCAN_REFERENCE_MONTH must look like YYYY-MM, got {reference_month!r}"
-            )
-        cache_dir = env.get("GENSCAN_CACHE_DIR", "").strip()
-        return cls(
-            database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
-            reference_month=reference_month,
-            host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
-            port=_parse_int("PORT", env.get("PORT", "8050"), 1, 65535),
-            debug=_parse_bool("GENSCAN_DEBUG", env.get("GENSCAN_DEBUG", "0")),
-            redis_url=env.get("REDIS_URL", "").strip() or None,
-            cache_dir=Path(cache_dir) if cache_dir else None,
-            cache_timeout=_parse_int(
-                "GENSCAN_CACHE_TIMEOUT", env.get("GENSCAN_CACHE_TIMEOUT", "300"), 0, 86400
-            ),
-            fragile_threshold=_parse_int(
-                "GENSCAN_FRAGILE_THRESHOLD",
-                env.get("GENSCAN_FRAGILE_THRESHOLD", str(DEFAULT_FRAGILE_THRESHOLD)),
-                0,
-                1_000_000,
-            ),
-            seed_demo_if_empty=_parse_bool("GENSCAN_SEED_DEMO", env.get("GENSCAN_SEED_DEMO", "1")),
-            migrate_on_start=_parse_bool(
-                "GENSCAN_MIGRATE_ON_START", env.get("GENSCAN_MIGRATE_ON_START", "1")
-            ),
-        )
+        """Settings from environment variables (``os.environ`` unless a mapping is given),
+        refusing malformed values at start with the variable's name. A variable set to an
+        empty string counts as unset."""
+        source = _Environment(cls, os.environ if environ is None else environ)
+        return cls(**source())
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, mask_secrets(value) if isinstance(value, str) else value
+
+
+class _Environment(PydanticBaseSettingsSource):
+    """Each field's variable, looked up by its exact name in one mapping."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        name = str(field.validation_alias)
+        return self.environ.get(name, "").strip() or None, name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, name, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                values[name] = value
+        return values
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line per unusable value, naming its environment variable."""
+    fields = Settings.model_fields
+    lines = []
+    for error in exc.errors():
+        where = str(error["loc"][0]) if error["loc"] else "settings"
+        name = str(fields[where].validation_alias) if where in fields else where
+        message = error["msg"].removeprefix("Value error, ")
+        shown = "" if error["type"] == "extra_forbidden" else f", got {error['input']!r}"
+        lines.append(f"{name}: {message}{shown}")
+    return mask_secrets("; ".join(lines))

@@ -165,7 +165,7 @@ def test_app_runs_with_a_read_only_role(read_only_url: str, postgres_url: str) -
         assert "db-error" not in outputs or outputs["db-error"] == {}, output
         assert outputs.get("db-alert", {}).get("hidden", True) is True, output
         called += 1
-    assert called == 7  # state, content, language, report, methodology, health, download
+    assert called == 6  # view, language, report, methodology, health, download
 
     recorded = json.loads((REPO_ROOT / "bench/payloads/filter_change.json").read_text())
     for body in recorded:

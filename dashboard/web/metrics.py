@@ -1,0 +1,138 @@
+"""``GET /metrics``: request timings, response-cache lookups and the data, for Prometheus.
+
+Under gunicorn every worker writes its counts to files in ``PROMETHEUS_MULTIPROC_DIR``
+(prometheus-client's multiprocess mode, set up by ``gunicorn.conf.py``) and whichever worker
+answers a scrape adds them all up. Imports run in another process (the data command line), so
+what they did is read from ``import_log`` at scrape time rather than counted: the figures are the
+same whichever process answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+from flask_caching import Cache
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
+
+from data_access import schema
+
+METRICS_PATH = "/metrics"
+
+
+class Metrics:
+    """The app's instruments and the registry ``/metrics`` writes out."""
+
+    def __init__(self, engine: Engine, multiprocess_dir: Path | None) -> None:
+        self.registry = CollectorRegistry()
+        # In multiprocess mode the values live in files, and the registry reads those files.
+        own = None if multiprocess_dir else self.registry
+        self.request_duration = Histogram(
+            "genscan_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route (or Dash callback outputs) and status.",
+            ["endpoint", "status"],
+            registry=own,
+        )
+        self.cache_hits = Counter(
+            "genscan_response_cache_hits",
+            "Panels sent from the response cache.",
+            registry=own,
+        )
+        self.cache_misses = Counter(
+            "genscan_response_cache_misses",
+            "Panels not found in the response cache, hence drawn.",
+            registry=own,
+        )
+        if multiprocess_dir:
+            MultiProcessCollector(self.registry, path=str(multiprocess_dir))
+        self.registry.register(ImportCollector(engine))
+
+    def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
+        self.request_duration.labels(endpoint, str(status)).observe(seconds)
+
+
+class CountedCache(Cache):
+    """The response cache, counting its lookups as hits and misses."""
+
+    def __init__(self, server: Flask, config: dict[str, object], metrics: Metrics) -> None:
+        super().__init__(server, config=config)
+        self.metrics = metrics
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        value = super().get(*args, **kwargs)
+        (self.metrics.cache_misses if value is None else self.metrics.cache_hits).inc()
+        return value
+
+
+class ImportCollector:
+    """The data version and the last import, read from the database at each scrape."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def describe(self) -> list[Metric]:
+        """Nothing to announce: registering must not query the database."""
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("genscan_database_up", "Whether the scrape could read the database.")
+        try:
+            imports, version, rows, imported_at = self._last_import()
+        except DBAPIError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield GaugeMetricFamily(
+            "genscan_data_version", "Id of the last import (0: none).", value=version
+        )
+        yield CounterMetricFamily("genscan_imports", "Imports applied so far.", value=imports)
+        yield GaugeMetricFamily(
+            "genscan_last_import_rows", "Rows of the last imported file.", value=rows
+        )
+        yield GaugeMetricFamily(
+            "genscan_last_import_timestamp_seconds",
+            "When the last import was applied (Unix time; 0: none).",
+            value=imported_at,
+        )
+
+    def _last_import(self) -> tuple[int, int, int, float]:
+        log = schema.import_log
+        with self.engine.connect() as conn:
+            imports, version = conn.execute(select(func.count(), func.max(log.c.id))).one()
+            last = conn.execute(
+                select(log.c.row_count, log.c.imported_at).order_by(log.c.id.desc()).limit(1)
+            ).first()
+        if last is None:
+            return 0, 0, 0, 0.0
+        return imports, version, last.row_count, _unix_time(last.imported_at)
+
+
+def _unix_time(moment: datetime) -> float:
+    """SQLite gives back a naive time; it was written in UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.timestamp()
+
+
+def register_metrics(server: Flask, metrics: Metrics) -> None:
+    """``GET /metrics`` in Prometheus' text format."""
+
+    @server.get(METRICS_PATH)
+    def prometheus_metrics() -> Response:
+        response = Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+        response.headers["Cache-Control"] = "no-store"
+        return response
