@@ -58,12 +58,18 @@ class Catalog:
     regions: pd.DataFrame  # code, name
     departements: pd.DataFrame  # code, name, region_code
     months: tuple[str, ...]
+    vintages: tuple[int, ...] = ()  # the vintages whose figures can be shown, oldest first
 
     # Code sets and parent maps, built on first use: every request validates its parameters
     # against them, so they are worth a dict lookup rather than a scan of a DataFrame.
     @cached_property
     def month_set(self) -> frozenset[str]:
         return frozenset(self.months)
+
+    @cached_property
+    def vintage_ids(self) -> frozenset[str]:
+        """The vintages as a URL names them."""
+        return frozenset(map(str, self.vintages))
 
     @cached_property
     def region_codes(self) -> frozenset[str]:
@@ -335,16 +341,6 @@ class Repository:
         with self.engine.connect() as conn:
             return tuple(conn.execute(query).scalars())
 
-    def incomplete_months(self) -> dict[str, list[str]]:
-        """Months where only one measure has arrived so far, with the measures present."""
-        mm = schema.month_measure.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(mm.month, mm.measure).order_by(mm.month, mm.measure))
-            present: dict[str, list[str]] = {}
-            for month, measure in rows:
-                present.setdefault(month, []).append(measure)
-        return {m: v for m, v in present.items() if len(v) < len(schema.MEASURES)}
-
     def job_map(self) -> pd.DataFrame:
         f, m, p = schema.family.c, schema.metier.c, schema.poste.c
         query = (
@@ -371,7 +367,18 @@ class Repository:
         return self._frame(select(d.code, d.name, d.region_code).order_by(d.code))
 
     def catalog(self) -> Catalog:
-        return Catalog(self.job_map(), self.regions(), self.departements(), self.months())
+        return Catalog(
+            self.job_map(), self.regions(), self.departements(), self.months(), self.vintages()
+        )
+
+    def vintages(self) -> tuple[int, ...]:
+        """The vintages whose figures can be rebuilt: all since the last one imported before
+        vintages kept their history (that one included, as nothing before it is known)."""
+        log = schema.import_log.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(log.id, log.changed_cells).order_by(log.id)).all()
+        first = max((vintage for vintage, changed in rows if changed is None), default=0)
+        return tuple(vintage for vintage, _ in rows if vintage >= first)
 
     # -- helpers -----------------------------------------------------------------------------
     def _frame(self, query: Any) -> pd.DataFrame:

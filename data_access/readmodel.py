@@ -129,6 +129,7 @@ class ReadModel:
     scopes: dict[tuple[str, str], int]
     scope_codes: dict[str, tuple[str, ...]]  # scope level → its codes in the job map's order
     requested_reference: str
+    measures: dict[str, tuple[str, ...]]  # month → the measures imported for it
 
     # -- loading -----------------------------------------------------------------------------
     @classmethod
@@ -181,7 +182,13 @@ class ReadModel:
             scopes=_positions(grid.scopes.levels, grid.scopes.codes),
             scope_codes={level: tuple(codes) for level, codes in scope_codes.items()},
             requested_reference=reference_month,
+            measures={m: tuple(x for x in MEASURES if x in coverage[m]) for m in months},
         )
+
+    @property
+    def incomplete_months(self) -> dict[str, list[str]]:
+        """Months where only one measure has arrived, with the measures present."""
+        return {m: list(x) for m, x in self.measures.items() if len(x) < len(MEASURES)}
 
     @cached_property
     def month_position(self) -> dict[str, int]:

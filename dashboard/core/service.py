@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -32,10 +32,13 @@ from data_access.readmodel import INDICATOR_COLUMNS, TREND_COLUMNS, Figures, Rea
 from data_access.seed import DEMO_FILE_PREFIX
 from data_access.settings import Settings
 from data_access.tension import TensionReference
+from data_access.vintages import Vintage
+from data_access.vintages import vintages as vintage_list
 
 T = TypeVar("T")
 # Asked on every request: built once, since building a statement costs more than running it.
 VERSION_QUERY = select(func.max(schema.import_log.c.id))
+PINNED_KEPT = 1  # past vintages whose figures a process keeps (see ``Service._pinned_state``)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Service:
         # callback needs them, and unpickling them from the shared cache each time cost more
         # than the rest of a callback. Keyed on the version, so an import replaces them.
         self._latest: dict[str, tuple[int, Any]] = {}
+        self._pinned: dict[int, dict[str, tuple[int, Any]]] = {}  # see ``_pinned_state``
 
     # -- caching -----------------------------------------------------------------------------
     def data_version(self) -> int:
@@ -126,6 +130,34 @@ class Service:
         self._latest[key] = (version, value)
         return value
 
+    # -- vintages ----------------------------------------------------------------------------
+    def at(self, vintage: int | None) -> Service:
+        """This service showing the figures as they stood right after ``vintage`` (a catalog
+        id; ``None`` or the latest vintage: the current figures)."""
+        if vintage is None or vintage == self.data_version():
+            return self
+        return PinnedService(self, vintage)
+
+    def vintages(self) -> list[Vintage]:
+        """Every vintage, oldest first, for the current data version."""
+        version = self.data_version()
+
+        def read() -> list[Vintage]:
+            with self.repository.engine.connect() as conn:
+                return vintage_list(conn)
+
+        return self._latest_of("vintages", version, read)
+
+    def _pinned_state(self, vintage: int) -> dict[str, tuple[int, Any]]:
+        """What this process keeps of a past vintage (its figures, catalog and status), for
+        the last ``PINNED_KEPT`` vintages asked: an old figure cited in a note is looked up
+        now and then, and ten years of figures take 35 MB."""
+        state = self._pinned.pop(vintage, None) or {}
+        self._pinned[vintage] = state
+        while len(self._pinned) > PINNED_KEPT:
+            self._pinned.pop(next(iter(self._pinned)))
+        return state
+
     # -- catalog -----------------------------------------------------------------------------
     def catalog(self, version: int | None = None) -> Catalog:
         version = self.data_version() if version is None else version
@@ -156,15 +188,14 @@ class Service:
 
     def _compute_status(self, version: int) -> DataStatus:
         model = self.model(version)
+        log = schema.import_log.c
         with self.repository.engine.connect() as conn:
             last = conn.execute(
-                select(schema.import_log.c.file_name)
-                .order_by(schema.import_log.c.id.desc())
-                .limit(1)
+                select(log.file_name).where(log.id <= version).order_by(log.id.desc()).limit(1)
             ).scalar()
         return DataStatus(
             months=model.complete,
-            incomplete_months=self.repository.incomplete_months(),
+            incomplete_months=model.incomplete_months,
             reference=model.reference if model.complete else None,
             is_demo=bool(last and last.startswith(DEMO_FILE_PREFIX)),
             version=version,
@@ -233,6 +264,45 @@ class Service:
         scope_codes: tuple[str, ...] | None = None,
     ) -> Figures:
         return self._figures().breakdown(months, level, code, scope_level, scope_codes)
+
+
+class PinnedService(Service):
+    """The figures as they stood right after one vintage: the same questions as ``Service``,
+    answered from that vintage's figures, which never change (so they share the caches under
+    that vintage's id, which was the data version while it was the latest)."""
+
+    def __init__(self, current: Service, vintage: int) -> None:
+        super().__init__(current.repository, current.cache, current.settings, current.responses)
+        self.current = current
+        self.vintage = vintage
+        self._latest = current._pinned_state(vintage)
+
+    def data_version(self) -> int:
+        return self.vintage
+
+    def model(self, version: int | None = None) -> ReadModel:
+        known = self._latest.get("model")
+        if known is not None:
+            return known[1]
+        catalog = self.current.catalog()
+        reference = self.settings.reference_month
+        model = ReadModel.load(self.repository.engine, catalog, reference, self.vintage)
+        self._latest["model"] = (self.vintage, model)
+        return model
+
+    def catalog(self, version: int | None = None) -> Catalog:
+        """The current catalog with the months of this vintage."""
+        return self._latest_of(
+            "pinned-catalog",
+            self.vintage,
+            lambda: replace(self.current.catalog(), months=self.model().complete),
+        )
+
+    def vintages(self) -> list[Vintage]:
+        return self.current.vintages()
+
+    def at(self, vintage: int | None) -> Service:
+        return self.current.at(vintage)
 
 
 def records_for_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
