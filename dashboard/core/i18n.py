@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import NumberPattern
 
 if TYPE_CHECKING:
@@ -164,6 +164,14 @@ LABELS: dict[str, tuple[str, str] | tuple[Plural, Plural]] = {
         "compare.",
     ),
     # notices and errors
+    "vintage_shown": (
+        "Chiffres tels que publiés le {date} (version {id}).",
+        "Figures as published on {date} (version {id}).",
+    ),
+    "vintage_current": (
+        "Voir les chiffres actuels",
+        "See the current figures",
+    ),
     "notice_ignored": (
         "Paramètre ignoré dans l'adresse : {detail}",
         "Ignored in the address: {detail}",
@@ -612,6 +620,11 @@ def month_label(month: str, lang: str) -> str:
     year, number = month.split("-")
     locale = _locale(normalise_lang(lang))
     return format_skeleton("yMMMM", date(int(year), int(number), 1), locale=locale)
+
+
+def fmt_day(moment: datetime, lang: str) -> str:
+    """A day as a sentence writes it: ``2 décembre 2026`` / ``2 December 2026`` (CLDR long)."""
+    return format_date(moment.date(), format="long", locale=_locale(normalise_lang(lang)))
 
 
 def status_label(status: str, lang: str) -> str:

@@ -7,6 +7,7 @@ LANG_APPLIED = "lang-applied"
 DATA_VERSION = "data-version"
 DB_ERROR = "db-error"
 NOTICE = "notice"
+VINTAGE_BANNER = "vintage-banner"
 DB_ALERT = "db-alert"
 RETRY = "retry-interval"
 

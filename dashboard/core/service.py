@@ -138,6 +138,12 @@ class Service:
             return self
         return PinnedService(self, vintage)
 
+    def showing(self, vintage: Any) -> Service:
+        """The service of a vintage named by text (a URL, a store), when the catalog lists it;
+        otherwise this one."""
+        listed = isinstance(vintage, str) and vintage in self.catalog().vintage_ids
+        return self.at(int(vintage)) if listed else self
+
     def vintages(self) -> list[Vintage]:
         """Every vintage, oldest first, for the current data version."""
         version = self.data_version()

@@ -28,6 +28,7 @@ MAIN_KEYS = (
     "metier",
     "poste",
     "lang",
+    "vintage",
 )
 TOOL_KEYS = ("plan", "compare")
 QUERY_KEYS = MAIN_KEYS + TOOL_KEYS
@@ -54,6 +55,7 @@ class ViewState:
     fragile: str | None = None  # "exclude": rankings leave fragile values out
     plan: str | None = None  # trainings the simulator adds (a whole number as text)
     compare: str | None = None  # up to four territory tokens, comma-separated
+    vintage: str | None = None  # the id of the vintage whose figures are shown; None: current
 
     def _fields(self) -> dict[str, Any]:
         # ``asdict`` would deep-copy every field: a cost on every request for plain texts.
@@ -180,6 +182,7 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
     poste = take("poste", catalog.poste_codes)
     change = take("change", set(CHANGE_PERIODS))
     fragile = take("fragile", set(FRAGILE_CHOICES))
+    vintage = take("vintage", catalog.vintage_ids)
     plan_text = _first(params, "plan")
     plan = normalise_plan(plan_text)
     if plan_text is not None and plan is None:
@@ -207,6 +210,7 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
         fragile,
         plan,
         compare,
+        vintage,
     )
     return complete_hierarchy(state, catalog), ignored
 
@@ -367,6 +371,7 @@ def resolve_controls(
         fragile,
         plan,
         compare,
+        previous.vintage,
     )
     return complete_hierarchy(state, catalog)
 
@@ -465,6 +470,19 @@ def sync_state(
         "compare-select": "compare",
     }.get(trigger or "", "")
     return StateSync(resolve_controls(name, controls, before, catalog))
+
+
+def requested_vintage(trigger: str | None, search: str | None, previous: Any) -> str | None:
+    """The vintage (as text, unchecked) the next view asks for, under ``sync_state``'s rule: an
+    opened address names it, otherwise the view stays on the one the page shows."""
+    if trigger in URL_TRIGGERS - {"data-version"} or not isinstance(previous, dict):
+        try:
+            params = parse_qs((search or "").lstrip("?"), max_num_fields=50)
+        except ValueError:
+            return None
+        return _first(params, "vintage")
+    value = previous.get("vintage")
+    return value if isinstance(value, str) else None
 
 
 def current_token(state: ViewState) -> str:

@@ -401,6 +401,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
         ),
         html.Div(id=ids.DB_ALERT, role="alert", className="alert", hidden=True),
         html.Div(id=ids.NOTICE, role="status", className="notice", hidden=True),
+        html.Div(id=ids.VINTAGE_BANNER, role="note", className="notice vintage", hidden=True),
         html.Main(
             [
                 html.Div(

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dash import Input, State, dcc, html
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard.core import ids
-from dashboard.core.i18n import fmt_int, month_label, normalise_lang, t
+from dashboard.core.i18n import fmt_day, fmt_int, month_label, normalise_lang, t
 from dashboard.core.state import (
     MAX_PLAN,
     ViewState,
@@ -104,6 +104,8 @@ STATE_OUTPUTS = [
     (ids.REPORT_LINK, "href"),
     (ids.NOTICE, "children"),
     (ids.NOTICE, "hidden"),
+    (ids.VINTAGE_BANNER, "children"),
+    (ids.VINTAGE_BANNER, "hidden"),
 ]
 # The sortable tables: panel name → the store holding its order, and its element id.
 SORT_STORES = {"map_table": ids.MAP_TABLE_SORT, "top_jobs": ids.TOP_JOBS_SORT}
@@ -220,8 +222,30 @@ def state_props(deps: StaticDeps, catalog: Catalog, state: ViewState, notice: st
         (ids.REPORT_LINK, "href"): deps.report_path + state.to_query(),
         (ids.NOTICE, "children"): notice,
         (ids.NOTICE, "hidden"): not notice,
+        (ids.VINTAGE_BANNER, "children"): vintage_banner(deps, state),
+        (ids.VINTAGE_BANNER, "hidden"): state.vintage is None,
     }
     return props
+
+
+def pinned(deps: StaticDeps, vintage: Any) -> StaticDeps:
+    """``deps`` whose service shows the figures of ``vintage`` (an id the catalog lists, as
+    text), or the current figures."""
+    service = deps.service.showing(vintage)
+    return deps if service is deps.service else replace(deps, service=service)
+
+
+def vintage_banner(deps: StaticDeps, state: ViewState) -> list[Any]:
+    """What a view pinned to a vintage says of its figures, with the way to the current ones."""
+    if state.vintage is None:
+        return []
+    vintage = next(v for v in deps.service.vintages() if str(v.id) == state.vintage)
+    lang = state.lang
+    return [
+        html.Span(t("vintage_shown", lang, date=fmt_day(vintage.created_at, lang), id=vintage.id)),
+        " ",
+        html.A(t("vintage_current", lang), href="./" + replace(state, vintage=None).to_query()),
+    ]
 
 
 def notice_text(ignored: tuple[str, ...] | list[str], plan_refused: bool, lang: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.core.i18n import fmt_decimal, fmt_index, fmt_int, month_label, t
+from dashboard.core.i18n import fmt_day, fmt_decimal, fmt_index, fmt_int, month_label, t
 from dashboard.core.service import Service
 from dashboard.core.state import ViewState
 from dashboard.page import views
@@ -90,6 +90,16 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
     return title, html.Table([html.Thead(header), html.Tbody(body)], className="report-table")
 
 
+def vintage_line(service: Service, lang: str) -> str:
+    """Which figures the report shows, so that a note citing it can be checked later: the
+    vintage is in the address of the same view."""
+    shown = service.data_version()
+    vintage = next((v for v in service.vintages() if v.id == shown), None)
+    if vintage is None:
+        return ""
+    return t("vintage_shown", lang, date=fmt_day(vintage.created_at, lang), id=vintage.id)
+
+
 def render_report(
     service: Service, geometry: MapGeometry, state: ViewState, map_config: dict[str, Any]
 ) -> list[Any]:
@@ -117,6 +127,7 @@ def render_report(
     if status.is_demo:
         sources.append(html.P(t("demo_note", lang), className="report-demo"))
     sources.append(html.P(generated, className="report-generated"))
+    sources.append(html.P(vintage_line(service, lang), className="report-vintage"))
     return [
         html.Header(
             [

@@ -467,6 +467,7 @@ def csv_download(service: Service, state: ViewState) -> tuple[str, str]:
     }
     name_parts = ["genscan", state.month, state.region or "FR"]
     name_parts += [p for p in (state.family, state.metier, state.poste) if p]
+    name_parts += [f"v{state.vintage}"] if state.vintage else []
     return frame_to_csv(rows, context), "-".join(name_parts) + ".csv"
 
 

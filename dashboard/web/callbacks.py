@@ -24,6 +24,7 @@ from dashboard.core.state import (
     clicked_department,
     parse_query,
     plan_refused,
+    requested_vintage,
     store_state,
     sync_state,
 )
@@ -53,7 +54,7 @@ def _state(data: Any, service: Service, tools: Any = None) -> ViewState:
     if not data:
         raise PreventUpdate
     try:
-        catalog = service.catalog()
+        catalog = service.showing(data.get("vintage") if isinstance(data, dict) else None).catalog()
     except DATABASE_ERRORS:
         catalog = None  # the render that follows meets the outage and reports it
     state = store_state(data, catalog, tools)
@@ -174,6 +175,7 @@ def _next_view(
     if trigger is not None and not isinstance(trigger, str):
         raise PreventUpdate  # the page has no pattern-matching ids here: a forged request
     try:
+        deps = _pinned_to_request(deps, trigger, search, stored)
         catalog = deps.service.catalog()
         # A store this app could not have written counts as none: the URL decides.
         previous = store_state(stored, catalog, stored_tools)
@@ -201,6 +203,13 @@ def _next_view(
     return state, new
 
 
+def _pinned_to_request(deps: StaticDeps, trigger: Any, search: Any, stored: Any) -> StaticDeps:
+    """``deps`` showing the vintage the next view asks for, when the catalog lists it (a view
+    is parsed against the months of the figures it shows)."""
+    wanted = requested_vintage(trigger, search if isinstance(search, str) else None, stored)
+    return panels.pinned(deps, wanted)
+
+
 def _draw_panels(
     deps: StaticDeps,
     view: ViewState,
@@ -213,6 +222,7 @@ def _draw_panels(
     the page's new keys (``no_update`` when none changed), and whether the database failed.
 
     ``view`` includes the tools store, which only the ``tools_in_state`` panels read."""
+    deps = panels.pinned(deps, view.vintage)
     without_tools = ViewState.from_store(view.to_store())
     version = deps.service.data_version()
     shown: dict[str, str] = {}
@@ -305,7 +315,6 @@ def register_sorting(app: Dash) -> None:
 
 def register_pages(app: Dash, deps: StaticDeps) -> None:
     """The page title and language, which page the address shows, the printable report."""
-    service = deps.service
     titles = json.dumps({"fr": t("page_title", "fr"), "en": t("page_title", "en")})
     app.clientside_callback(
         "function(lang) {"
@@ -352,10 +361,10 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
     def on_report(pathname: Any, _version: Any, search: Any) -> tuple[Any, ...]:
         if not is_report_path(pathname, deps.report_path):
             raise PreventUpdate
+        query = search if isinstance(search, str) else None
         try:
-            state, _ignored = parse_query(
-                search if isinstance(search, str) else None, service.catalog()
-            )
+            shown = panels.pinned(deps, requested_vintage(None, query, None))
+            state, _ignored = parse_query(query, shown.service.catalog())
         except DATABASE_ERRORS:
             return [html.P(t("db_down", "fr"))], no_update, no_update
         if not state.month:
@@ -365,7 +374,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
             (ids.REPORT_BACK, "href"),
             (ids.LANG_STORE, "data"),
         ]
-        return ordered(panels.report_props(deps, state), keys)
+        return ordered(panels.report_props(shown, state), keys)
 
 
 def register_service(app: Dash, deps: StaticDeps) -> None:
@@ -424,8 +433,9 @@ def register_service(app: Dash, deps: StaticDeps) -> None:
         if not clicks:
             raise PreventUpdate
         state = _state(data, service)
+        shown = panels.pinned(deps, state.vintage).service
         try:
-            content, filename = views.csv_download(service, state)
+            content, filename = views.csv_download(shown, state)
         except DATABASE_ERRORS:
             raise PreventUpdate from None
         return dcc.send_string(content, filename, type="text/csv")

@@ -32,7 +32,7 @@ from flask import has_request_context, request
 
 from dashboard.core import ids
 from dashboard.core.i18n import normalise_lang, t
-from dashboard.core.state import parse_query
+from dashboard.core.state import parse_query, requested_vintage
 from dashboard.page import panels
 from dashboard.page.layout import build_layout
 
@@ -99,10 +99,11 @@ def initial_layout(deps: StaticDeps, path: str, query: str) -> Component:
 
 
 def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
-    service = deps.service
-    catalog = service.catalog()
-    version = service.data_version()
-    state, ignored = parse_query(f"?{query}" if query else None, catalog)
+    search = f"?{query}" if query else None
+    version = deps.service.data_version()  # the latest: what the health check compares
+    deps = panels.pinned(deps, requested_vintage(None, search, None))
+    catalog = deps.service.catalog()
+    state, ignored = parse_query(search, catalog)
     props: panels.Props = {
         **panels.language_props(state.lang),
         (ids.DATA_VERSION, "data"): version,
@@ -123,7 +124,7 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
         )
         props.update(values)
     props.update(panels.methodology_props(deps, state.lang))
-    props[(ids.PANEL_KEYS, "data")] = panels.panel_keys(state, version)
+    props[(ids.PANEL_KEYS, "data")] = panels.panel_keys(state, deps.service.data_version())
     deferred = {graph: props.pop((graph, "figure")) for graph in DEFERRED_GRAPHS}
     props[(ids.DEFERRED_FIGURES, "data")] = deferred
     return props
