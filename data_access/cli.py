@@ -12,13 +12,13 @@ from typing import TextIO
 
 from sqlalchemy import Engine, select
 
-from data_access import schema
+from data_access import schema, vintages
 from data_access.db import make_engine
 from data_access.importer import Snapshot, SnapshotRejected, ValidationContext, read_snapshot_file
 from data_access.logs import configure_logging
 from data_access.reference import ReferenceData, load_reference
 from data_access.settings import Settings, SettingsError
-from data_access.store import apply_snapshot, database_has_facts, ensure_schema
+from data_access.store import apply_snapshot, database_has_facts, ensure_schema, revert_vintage
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -145,6 +145,59 @@ def cmd_seed_demo(
     return EXIT_OK
 
 
+def cmd_history(engine: Engine, ref: ReferenceData, out: TextIO) -> int:
+    """Every vintage, oldest first: what a note citing figures can name (``vintage=<id>``)."""
+    ensure_schema(engine, ref)
+    with engine.connect() as conn:
+        listed = vintages.vintages(conn)
+    if not listed:
+        print("No vintage yet: nothing has been imported.", file=out)
+    for vintage in listed:
+        changed = "?" if vintage.changed_cells is None else str(vintage.changed_cells)
+        undone = f" (undoes {vintage.reverts})" if vintage.reverts else ""
+        span = ",".join(vintage.months[:3]) + ("…" if len(vintage.months) > 3 else "")
+        print(
+            f"{vintage.id:>5}  {vintage.to_json()['created_at'][:19]}  {vintage.kind:<6}"
+            f"{undone}  {vintage.file_name}  months {span} ({len(vintage.months)}), "
+            f"measures {','.join(vintage.measures)}, {vintage.rows} rows, "
+            f"{changed} cells changed",
+            file=out,
+        )
+    return EXIT_OK
+
+
+def cmd_revert(
+    engine: Engine, ref: ReferenceData, vintage_id: str, out: TextIO, err: TextIO
+) -> int:
+    """Undo one vintage as a new vintage; an unknown id changes nothing and exits with 2."""
+    ensure_schema(engine, ref)
+    started = time.perf_counter()
+    try:
+        result = revert_vintage(engine, vintage_id, ref)
+    except vintages.VintageError as exc:
+        print(f"REFUSED: {exc}; nothing was changed.", file=err)
+        logger.warning("revert refused", extra={"outcome": "refused", "cause": str(exc)})
+        return EXIT_REJECTED
+    elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        made = vintages.current_id(conn)
+    logger.info(
+        "revert applied",
+        extra={
+            "outcome": "reverted",
+            "reverts": vintage_id,
+            "vintage": made,
+            "duration_ms": round(elapsed * 1000, 1),
+        },
+    )
+    print(
+        f"REVERTED vintage {vintage_id} as vintage {made}: months {', '.join(result.months)}, "
+        f"measures {', '.join(result.measures)} in {elapsed:.1f} s",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m data_access",
@@ -153,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="create or migrate the schema and load the reference data")
+    sub.add_parser("history", help="list the vintages (every import and revert), oldest first")
+    rev = sub.add_parser("revert", help="undo a vintage: its months get back their figures")
+    rev.add_argument("vintage", metavar="ID", help="the vintage to undo (see history)")
     imp = sub.add_parser("import", help="import monthly snapshot files (CSV or JSON)")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
@@ -185,6 +241,10 @@ def main(
             return cmd_init_db(engine, ref, out)
         if args.command == "import":
             return cmd_import(engine, ref, args.files, args.dry_run, out, err)
+        if args.command == "history":
+            return cmd_history(engine, ref, out)
+        if args.command == "revert":
+            return cmd_revert(engine, ref, args.vintage, out, err)
         from data_access.demo import DEMO_SEED
 
         seed = DEMO_SEED if args.seed is None else args.seed

@@ -3,6 +3,7 @@ can be rebuilt exactly, checked against figures computed by hand on both backend
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +11,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from data_access import schema, vintages
+from data_access.cli import main as data_cli
 from data_access.cli import validation_context
 from data_access.db import make_engine
 from data_access.importer import parse_snapshot
 from data_access.queries import Repository
 from data_access.readmodel import ReadModel
 from data_access.reference import ReferenceData, load_reference
+from data_access.settings import Settings
 from data_access.store import apply_snapshot, ensure_schema, revert_vintage
 
 BACKENDS = [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -178,3 +181,37 @@ def test_an_unknown_or_malformed_vintage_is_refused_clearly(engine: Engine) -> N
         vintages.find(conn, "7")
     with engine.connect() as conn, pytest.raises(vintages.VintageError, match="whole number"):
         vintages.find(conn, "7; DROP TABLE fact")
+
+
+def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    url = engine.url.render_as_string(hide_password=False)
+    status = data_cli(list(args), settings=Settings(database_url=url), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_history_and_revert_on_the_command_line(engine: Engine, ref: ReferenceData) -> None:
+    first = load(engine, ref, "jan.csv", HEADER + f"{JAN},01,data-analyst,10,2\n")
+    status, out, _ = _cli(engine, "revert", str(first))
+    assert status == 0
+    assert f"REVERTED vintage {first} as vintage {first + 1}" in out
+    status, out, _ = _cli(engine, "history")
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    assert "import" in lines[0]
+    assert "jan.csv" in lines[0]
+    assert f"revert (undoes {first})" in lines[1]
+
+
+@pytest.mark.parametrize("bad", ["99", "abc", "-1", "1.5"])
+def test_revert_refuses_a_bad_id_and_changes_nothing(
+    engine: Engine, ref: ReferenceData, bad: str
+) -> None:
+    load(engine, ref, "jan.csv", HEADER + f"{JAN},01,data-analyst,10,2\n")
+    before = latest(engine)
+    status, _, err = _cli(engine, "revert", bad)
+    assert status == 2
+    assert "REFUSED" in err
+    assert "nothing was changed" in err
+    assert latest(engine) == before
