@@ -1,5 +1,5 @@
 # Two entry points for a fresh clone (see README):
-#   make run   install the runtime dependencies and serve the app on http://127.0.0.1:8050
+#   make run   install the runtime dependencies and serve the app with gunicorn on http://127.0.0.1:8050
 #   make test  install the test dependencies and run lint, architecture checks and all tests
 PYTHON ?= python3
 VENV := .venv
@@ -21,8 +21,11 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt constraints.txt | $(BIN)/pyt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@ $(RUN_STAMP)
 
+# gunicorn with the committed config, as in production; GENSCAN_DEBUG=1: Dash's development
+# server with hot reload and the debug tools.
 run: $(RUN_STAMP)
-	$(BIN)/python app.py
+	@if [ "$${GENSCAN_DEBUG:-0}" = 1 ]; then exec $(BIN)/python app.py; \
+	else exec $(BIN)/gunicorn -c gunicorn.conf.py app:server; fi
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
