@@ -143,23 +143,9 @@ def parse_count(value: Any) -> int | None:
     elif isinstance(value, float):
         raise _error("count", f"{value!r} is not a whole number")
     elif isinstance(value, str):
-        text = value.strip()
-        if text == "":
+        if value.strip() == "":
             return None
-        if _FRENCH_THOUSANDS_RE.match(text):
-            text = re.sub(r"[ \u00a0\u202f]", "", text)
-        if text.startswith("-") and _PLAIN_INT_RE.match(text[1:]):
-            raise _error("count", f"{value!r} is negative; counts are 0 or more")
-        if not _PLAIN_INT_RE.match(text):
-            raise _error("count", f"{value!r} is not a whole number")
-        text = text.lstrip("0") or "0"
-        if len(text) > 30:  # int() refuses thousands of digits; no count comes close anyway
-            raise _error(
-                "count",
-                f"a number of {len(text)} digits is above {MAX_COUNT:,}, "
-                "which cannot be a real count",
-            )
-        number = int(text)
+        number = _count_text(value)
     else:
         raise _error("count", f"a count must be a whole number, got {type(value).__name__}")
     if number < 0:
@@ -167,6 +153,24 @@ def parse_count(value: Any) -> int | None:
     if number > MAX_COUNT:
         raise _error("count", f"{number} is above {MAX_COUNT:,}, which cannot be a real count")
     return number
+
+
+def _count_text(value: str) -> int:
+    """A count written as text: digits, maybe grouped by spaces as French spreadsheets do."""
+    text = value.strip()
+    if _FRENCH_THOUSANDS_RE.match(text):
+        text = re.sub(r"[ \u00a0\u202f]", "", text)
+    if text.startswith("-") and _PLAIN_INT_RE.match(text[1:]):
+        raise _error("count", f"{value!r} is negative; counts are 0 or more")
+    if not _PLAIN_INT_RE.match(text):
+        raise _error("count", f"{value!r} is not a whole number")
+    text = text.lstrip("0") or "0"
+    if len(text) > 30:  # int() refuses thousands of digits; no count comes close anyway
+        raise _error(
+            "count",
+            f"a number of {len(text)} digits is above {MAX_COUNT:,}, which cannot be a real count",
+        )
+    return int(text)
 
 
 def normalise_department(value: Any) -> str:

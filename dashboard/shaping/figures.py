@@ -174,6 +174,97 @@ class MapRows:
         return out
 
 
+@dataclass(frozen=True)
+class ColourScale:
+    """How the map colours the départements for one view: each one's place on the scale (0 to
+    ``SCALE_TOP``) and status band, the colour bar's range and ticks, the hover's change texts
+    (``None`` unless the map shows changes) and which values are fragile."""
+
+    scaled: np.ndarray
+    bands: np.ndarray
+    cmin: float
+    cmax: float
+    tickvals: list[float]
+    ticktext: list[str]
+    changes: list[str] | None
+    fragile: np.ndarray
+
+
+def _change_scale(data: dict[str, np.ndarray], view: MapView) -> ColourScale:
+    """Changes over ``view.change`` months: signed, clipped to ±100 %, or ±1 for the index."""
+    values = data[CHANGE_COLUMN[view.metric]].astype("float64")
+    known = ~np.isnan(values)
+    clipped = np.clip(np.nan_to_num(values), -CHANGE_RANGE, CHANGE_RANGE)
+    tickvals = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    write = fmt_signed_decimal if view.metric == "tension" else fmt_signed_percent
+    ticktext = [
+        write(v, view.lang, 1) if view.metric == "tension" else write(v, view.lang)
+        for v in tickvals
+    ]
+    ticktext[0], ticktext[-1] = f"≤ {ticktext[0]}", f"≥ {ticktext[-1]}"
+    ticktext[2] = "0"
+    return ColourScale(
+        scaled=(clipped + CHANGE_RANGE) / (2 * CHANGE_RANGE) * SCALE_TOP,
+        bands=np.where(known, "ok", "no_data"),
+        cmin=-CHANGE_RANGE,
+        cmax=CHANGE_RANGE,
+        tickvals=tickvals,
+        ticktext=ticktext,
+        changes=[write(v, view.lang) if ok else "" for v, ok in zip(values, known, strict=True)],
+        fragile=data["fragile"].astype(bool) & known,
+    )
+
+
+def _level_fragile(data: dict[str, np.ndarray], view: MapView) -> np.ndarray:
+    return fragile_mask(data["job_offers"], data["trainings"], view.threshold) & (
+        data["tension_status"] != "no_data"
+    )
+
+
+def _tension_scale(data: dict[str, np.ndarray], view: MapView) -> ColourScale:
+    """The index, clipped to ±2, with France's reference at 1."""
+    index = data["tension_index"].astype("float64")
+    clipped = np.clip(np.nan_to_num(index), -TENSION_RANGE, TENSION_RANGE)
+    tickvals = [-2.0, -1.0, 0.0, 1.0, 2.0]
+    ticktext = [fmt_int(v, view.lang) for v in tickvals]
+    ticktext[3] = f"{ticktext[3]} · {t('national', view.lang)}"
+    return ColourScale(
+        scaled=(clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP,
+        bands=data["tension_status"],
+        cmin=-TENSION_RANGE,
+        cmax=TENSION_RANGE,
+        tickvals=tickvals,
+        ticktext=ticktext,
+        changes=None,
+        fragile=_level_fragile(data, view),
+    )
+
+
+def _count_scale(data: dict[str, np.ndarray], view: MapView) -> ColourScale:
+    """Offers or trainings on a log scale, from 0 to the largest département."""
+    values = data[view.metric].astype("float64")
+    known = ~np.isnan(values)
+    vmax = float(np.nanmax(values)) if known.any() else 1.0
+    cmax = max(math.log10(1 + vmax), 1.0)
+    tickvals, ticktext = _log_ticks(vmax, view.lang)
+    return ColourScale(
+        scaled=np.log10(1 + np.nan_to_num(values)) / cmax * SCALE_TOP,
+        bands=np.where(known, "ok", "no_data"),
+        cmin=0.0,
+        cmax=cmax,
+        tickvals=tickvals,
+        ticktext=ticktext,
+        changes=None,
+        fragile=_level_fragile(data, view),
+    )
+
+
+def colour_scale(data: dict[str, np.ndarray], view: MapView) -> ColourScale:
+    if view.change:
+        return _change_scale(data, view)
+    return _tension_scale(data, view) if view.metric == "tension" else _count_scale(data, view)
+
+
 def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tuple[Any, ...], Any]:
     """Everything of the map that depends on the data and the selection, as figure paths.
 
@@ -183,51 +274,8 @@ def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tup
     data = rows.reindexed(codes)
     statuses = data["tension_status"]
     lang = view.lang
-    if view.change:
-        values = data[CHANGE_COLUMN[view.metric]].astype("float64")
-        known = ~np.isnan(values)
-        clipped = np.clip(np.nan_to_num(values), -CHANGE_RANGE, CHANGE_RANGE)
-        scaled = (clipped + CHANGE_RANGE) / (2 * CHANGE_RANGE) * SCALE_TOP
-        cmin, cmax = -CHANGE_RANGE, CHANGE_RANGE
-        tickvals = [-1.0, -0.5, 0.0, 0.5, 1.0]
-        if view.metric == "tension":
-            ticktext = [fmt_signed_decimal(v, lang, 1) for v in tickvals]
-            changes = [
-                fmt_signed_decimal(v, lang) if ok else ""
-                for v, ok in zip(values, known, strict=True)
-            ]
-        else:
-            ticktext = [fmt_signed_percent(v, lang) for v in tickvals]
-            changes = [
-                fmt_signed_percent(v, lang) if ok else ""
-                for v, ok in zip(values, known, strict=True)
-            ]
-        ticktext[0], ticktext[-1] = f"≤ {ticktext[0]}", f"≥ {ticktext[-1]}"
-        ticktext[2] = "0"
-        bands = np.where(known, "ok", "no_data")
-        fragile = data["fragile"].astype(bool) & known
-    elif view.metric == "tension":
-        index = data["tension_index"].astype("float64")
-        clipped = np.clip(np.nan_to_num(index), -TENSION_RANGE, TENSION_RANGE)
-        scaled = (clipped + TENSION_RANGE) / (2 * TENSION_RANGE) * SCALE_TOP
-        cmin, cmax = -TENSION_RANGE, TENSION_RANGE
-        tickvals = [-2.0, -1.0, 0.0, 1.0, 2.0]
-        ticktext = [fmt_int(v, lang) for v in tickvals]
-        ticktext[3] = f"{ticktext[3]} · {t('national', lang)}"
-        bands = statuses
-    else:
-        values = data[view.metric].astype("float64")
-        known = ~np.isnan(values)
-        vmax = float(np.nanmax(values)) if known.any() else 1.0
-        cmin, cmax = 0.0, max(math.log10(1 + vmax), 1.0)
-        scaled = np.log10(1 + np.nan_to_num(values)) / cmax * SCALE_TOP
-        tickvals, ticktext = _log_ticks(vmax, view.lang)
-        bands = np.where(known, "ok", "no_data")
-    if not view.change:
-        changes = None
-        fragile = fragile_mask(data["job_offers"], data["trainings"], view.threshold) & (
-            statuses != "no_data"
-        )
+    scale = colour_scale(data, view)
+    scaled, bands, changes, fragile = scale.scaled, scale.bands, scale.changes, scale.fragile
     band_values = np.array([STATUS_BANDS.get(b, 0.0) for b in bands])
     z = np.where(bands == "ok", scaled, band_values)
     if view.region is not None:
@@ -262,10 +310,10 @@ def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tup
         ("data", MAIN, "marker", "line", "color"): np.where(
             selected, theme.HIGHLIGHT, theme.BORDER
         ).tolist(),
-        ("data", COLORBAR_TRACE, "marker", "cmin"): cmin,
-        ("data", COLORBAR_TRACE, "marker", "cmax"): round(cmax, 4),
-        ("data", COLORBAR_TRACE, "marker", "colorbar", "tickvals"): tickvals,
-        ("data", COLORBAR_TRACE, "marker", "colorbar", "ticktext"): ticktext,
+        ("data", COLORBAR_TRACE, "marker", "cmin"): scale.cmin,
+        ("data", COLORBAR_TRACE, "marker", "cmax"): round(scale.cmax, 4),
+        ("data", COLORBAR_TRACE, "marker", "colorbar", "tickvals"): scale.tickvals,
+        ("data", COLORBAR_TRACE, "marker", "colorbar", "ticktext"): scale.ticktext,
         ("layout", "geo", "lonaxis", "range"): [round(bounds[0], 3), round(bounds[2], 3)],
         ("layout", "geo", "lataxis", "range"): [round(bounds[1], 3), round(bounds[3], 3)],
         ("layout", "uirevision"): f"map-{view.region or 'FR'}",
