@@ -45,6 +45,9 @@ max_requests_jitter = 20_000
 # gunicorn's own messages in the app's format, on stderr; no access log: the app logs each
 # request itself, with its id and duration.
 logconfig_dict = gunicorn_log_config(settings)
+# gunicorn's control socket has one default path per user: every master on a host would take it
+# over from the others and delete it on exit. The service does not use it.
+control_socket_disable = True
 
 
 def _private_metrics_dir() -> Path | None:
