@@ -122,7 +122,10 @@ def start(conn: Connection, snapshot: Snapshot, kind: str, reverts: int | None =
             reverts=reverts,
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    if key is None:  # SQLAlchemy gives none only for statements that insert no single row
+        raise RuntimeError("the import log row was inserted without a primary key")
+    return int(key[0])
 
 
 def cells(
@@ -240,20 +243,25 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
 # -- the figures as of a vintage ---------------------------------------------------------------
 @dataclass(frozen=True)
 class AsOf:
-    """The imported figures as they stood right after one vintage, shaped as the tables are
-    read (counts as float64, NaN where absent)."""
+    """The imported figures as they stood right after one vintage, read a few months at a time
+    (ten years of cells at once would take a gigabyte for a moment) through the connection it
+    was opened with, shaped as the tables are read (counts as float64, NaN where absent)."""
 
+    conn: Connection
     vintage: int
     coverage: dict[str, set[str]]  # month → measures imported
-    facts: pd.DataFrame  # month, department, poste, job_offers, trainings
-    online: pd.DataFrame  # month, poste, trainings
+    undone: pd.DataFrame  # per cell, what the first later vintage to change it replaced
 
     def of_months(self, months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The facts and online trainings of some months."""
-        return (
-            self.facts.loc[self.facts["month"].isin(months)],
-            self.online.loc[self.online["month"].isin(months)],
-        )
+        """The facts and online trainings of some months: the current rows, with the cells a
+        later vintage changed given back their earlier value."""
+        facts = _current_facts(self.conn, months)
+        online = _current_online(self.conn, months)
+        undone = self.undone[self.undone["month"].isin(months)]
+        if not undone.empty:
+            every = {(m, x) for m in months for x in schema.MEASURES}
+            facts, online = _wide(_apply_undo(cells(facts, online, every), undone))
+        return _covered_only(facts, online, self.coverage)
 
 
 def current_id(conn: Connection) -> int:
@@ -269,13 +277,22 @@ def as_of(conn: Connection, vintage_id: int) -> AsOf:
             f"the figures of vintage {vintage_id} cannot be rebuilt: a later vintage was "
             "imported before vintages kept their history"
         )
-    coverage = _coverage_as_of(conn, vintage_id)
-    current = cells(_current_facts(conn), _current_online(conn), _pairs(_current_coverage(conn)))
     undone = _first_later(conn, schema.cell_undo, vintage_id, CELL_KEYS, "department_code")
-    rebuilt = _apply_undo(current, undone)
-    rebuilt = _within(rebuilt, _pairs(coverage))
-    facts, online = _wide(rebuilt)
-    return AsOf(vintage_id, coverage, facts, online)
+    undone = undone.assign(value=pd.to_numeric(undone["value"]).astype("float64"))
+    return AsOf(conn, vintage_id, _coverage_as_of(conn, vintage_id), undone)
+
+
+def _covered_only(
+    facts: pd.DataFrame, online: pd.DataFrame, coverage: dict[str, set[str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with each measure blank in the months it was not imported for."""
+    facts = facts.copy()
+    for measure in schema.MEASURES:
+        missing = [m for m in facts["month"].unique() if measure not in coverage.get(m, set())]
+        facts.loc[facts["month"].isin(missing), measure] = np.nan
+    facts = facts[facts[list(schema.MEASURES)].notna().any(axis=1)].reset_index(drop=True)
+    trained = [m for m, measures in coverage.items() if "trainings" in measures]
+    return facts, online[online["month"].isin(trained)].reset_index(drop=True)
 
 
 def _pairs(coverage: dict[str, set[str]]) -> set[tuple[str, str]]:
@@ -323,7 +340,6 @@ def _apply_undo(current: pd.DataFrame, undone: pd.DataFrame) -> pd.DataFrame:
     """The current cells with the undone ones replaced by their earlier value (or removed)."""
     if undone.empty:
         return current
-    undone = undone.assign(value=pd.to_numeric(undone["value"]).astype("float64"))
     kept = current.merge(undone[CELL_KEYS], on=CELL_KEYS, how="left", indicator=True)
     kept = kept.loc[kept["_merge"] == "left_only", [*CELL_KEYS, "value"]]
     restored = undone.loc[undone["value"].notna(), [*CELL_KEYS, "value"]]
@@ -347,7 +363,7 @@ def _wide(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-def _current_facts(conn: Connection) -> pd.DataFrame:
+def _current_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
     f = schema.fact.c
     query = select(
         f.month,
@@ -355,13 +371,14 @@ def _current_facts(conn: Connection) -> pd.DataFrame:
         f.poste_code.label("poste"),
         f.job_offers,
         f.trainings,
-    )
+    ).where(f.month.in_(months))
     return _frame(conn, query)
 
 
-def _current_online(conn: Connection) -> pd.DataFrame:
+def _current_online(conn: Connection, months: list[str]) -> pd.DataFrame:
     o = schema.online_training.c
-    return _frame(conn, select(o.month, o.poste_code.label("poste"), o.trainings))
+    query = select(o.month, o.poste_code.label("poste"), o.trainings).where(o.month.in_(months))
+    return _frame(conn, query)
 
 
 def _frame(conn: Connection, query: Any) -> pd.DataFrame:
@@ -389,13 +406,12 @@ def revert_of(conn: Connection, target: Vintage) -> Revert:
     before = max((v.id for v in vintages(conn) if v.id < target.id), default=0)
     state = as_of(conn, before)
     months, measures = target.months, target.measures
-    facts = state.facts.loc[state.facts["month"].isin(months)]
+    facts, online = state.of_months(list(months))
     rows = (
         facts[FACT_KEYS]
         .assign(**{m: facts[m].astype("Int64") for m in schema.MEASURES})
         .reset_index(drop=True)
     )
-    online = state.online.loc[state.online["month"].isin(months)].reset_index(drop=True)
     online = online.assign(trainings=online["trainings"].astype("Int64"))
     uncovered = frozenset(
         (m, x) for m in months for x in measures if x not in state.coverage.get(m, set())

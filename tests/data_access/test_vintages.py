@@ -60,7 +60,8 @@ def figures(engine: Engine, vintage: int | None) -> dict[tuple[str, str, str, st
     """Every cell with a value, as of ``vintage`` (None: the current tables)."""
     with engine.connect() as conn:
         past = vintages.as_of(conn, vintage if vintage is not None else vintages.current_id(conn))
-    frame = vintages.cells(past.facts, past.online, vintages._pairs(past.coverage))
+        facts, online = past.of_months(sorted(past.coverage))
+    frame = vintages.cells(facts, online, vintages._pairs(past.coverage))
     return {
         (row.month, row.measure, row.department, row.poste): row.value
         for row in frame.itertuples(index=False)
