@@ -20,6 +20,7 @@ from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy import func, select
 
+from dashboard.core.i18n import LANGS, fmt_decimal, fmt_signed_percent
 from data_access import schema
 from data_access.queries import (
     LEVELS,
@@ -185,8 +186,13 @@ class Service:
         return model
 
     def warm(self) -> None:
-        """Load the current data version's catalog, figures and status in this process."""
+        """Load the current data version's catalog, figures and status in this process, and
+        the CLDR number data of each language (Babel reads it from disk on first use: a few
+        milliseconds the first visitor of each language would otherwise wait)."""
         self.status(self.data_version())
+        for lang in LANGS:
+            fmt_decimal(1.5, lang)
+            fmt_signed_percent(0.1, lang)
 
     def status(self, version: int | None = None) -> DataStatus:
         version = self.data_version() if version is None else version
