@@ -31,6 +31,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test-unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest

@@ -757,7 +757,7 @@ def _record_problems(
     """(column label, message) of each problem of one data record, as they are reported."""
     columns = checked.raw.columns
     if checked.field_problems[position]:
-        found = []
+        found: list[tuple[str | None, str]] = []
         for name in FIELDS:
             column = checked.raw.fields.get(name)
             message = (
@@ -784,7 +784,9 @@ def _record_issues(
 ) -> Iterator[ImportIssue]:
     """Every problem of the records, in file order; produced lazily, as only the first are kept."""
     raw = checked.raw
-    faulty = (
+    # (rank, line, position of the faulty record): merged in file order with ``raw.errors``,
+    # whose third item is a message instead.
+    faulty: Iterator[tuple[int, int, int | str]] = (
         (int(raw.order[p]), int(raw.lines[p]), int(p)) for p in np.flatnonzero(checked.problems)
     )
     for _, line, item in heapq.merge(raw.errors, faulty, key=itemgetter(0)):

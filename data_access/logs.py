@@ -74,7 +74,7 @@ class TextFormatter(logging.Formatter):
         return line if exception is None else f"{line}\n{exception}"
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to the ``sys.stderr`` of the moment, so a stream swapped later (a test's capture,
     gunicorn's redirection) still receives the lines."""
 
@@ -83,7 +83,7 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         formatter = JsonFormatter if log_format == "json" else TextFormatter
         self.setFormatter(formatter(context))
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 

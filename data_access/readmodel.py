@@ -247,9 +247,13 @@ class ReadModel:
     def _where(
         index: dict[tuple[str, str], int], keys: tuple[str, str] | Sequence[tuple[str, str]]
     ) -> np.ndarray:
-        if isinstance(keys, tuple) and isinstance(keys[0], str):
-            return np.array(index.get(keys, -1))  # type: ignore[arg-type]
-        return np.array([index.get(key, -1) for key in keys], dtype=np.int64)
+        # A pattern rather than ``isinstance`` tests: it tells one key from a sequence of keys
+        # in a way the type checker follows too.
+        match keys:
+            case (str() as level, str() as code):
+                return np.array(index.get((level, code), -1))
+            case _:
+                return np.array([index.get(key, -1) for key in keys], dtype=np.int64)
 
     def indicators(
         self, month: str, level: str, codes: Sequence[str], scope: tuple[str, str]

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from limits import parse_many
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -25,6 +26,7 @@ DEFAULT_SQLITE_PATH = REPO_ROOT / "instance" / "genscan.sqlite3"
 DEFAULT_REFERENCE_MONTH = "2022-10"
 DEFAULT_FRAGILE_THRESHOLD = 20
 DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_API_RATE_LIMIT = "600/minute"
 # prometheus-client's own variable: it reads it itself, in every process of the server.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -69,6 +71,16 @@ def _month(value: str) -> str:
     return value
 
 
+def _rate_limit(value: str) -> str:
+    """A Flask-Limiter limit such as ``600/minute`` or ``10/second;600/hour``, checked at start
+    rather than at the first API request."""
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError("must be a rate such as 600/minute or 10/second;600/hour") from None
+    return value
+
+
 def _env(name: str, **constraints: Any) -> Any:
     """A field read from the environment variable ``name``."""
     return Field(validation_alias=name, **constraints)
@@ -93,6 +105,9 @@ class Settings(BaseSettings):
     port: int = _env("PORT", default=8050, ge=1, le=65535)
     debug: bool = _env("GENSCAN_DEBUG", default=False)
     redis_url: str | None = _env("REDIS_URL", default=None)
+    api_rate_limit: Annotated[str, AfterValidator(_rate_limit)] = _env(
+        "GENSCAN_API_RATE_LIMIT", default=DEFAULT_API_RATE_LIMIT
+    )
     cache_dir: Path | None = _env("GENSCAN_CACHE_DIR", default=None)
     cache_timeout: int = _env("GENSCAN_CACHE_TIMEOUT", default=300, ge=0, le=86400)
     fragile_threshold: int = _env(
@@ -112,6 +127,25 @@ class Settings(BaseSettings):
         "GENSCAN_MAX_BODY_BYTES", default=DEFAULT_MAX_BODY_BYTES, ge=1024, le=1_073_741_824
     )
     metrics_dir: Path | None = _env(METRICS_DIR_VARIABLE, default=None)
+    # Who may frame /embed: "*" or origins (scheme://host[:port]), space- or comma-separated.
+    embed_origins: str = _env("GENSCAN_EMBED_ORIGINS", default="*")
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        """Origins as ``frame-ancestors`` writes them. Checked here because a browser ignores
+        a malformed source silently: a typo would forbid every site the map was meant for."""
+        origins = value.replace(",", " ").split()
+        label = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+        host = rf"(\[[0-9A-Fa-f:.]+\]|{label}(\.{label})*)"
+        origin = rf"[A-Za-z][A-Za-z0-9+.-]*://{host}(:[0-9]{{1,5}})?"
+        wrong = [o for o in origins if o != "*" and not re.fullmatch(origin, o)]
+        if not origins or wrong:
+            raise ValueError(
+                "must be * or origins such as https://example.org or http://127.0.0.1:8080 "
+                "(scheme://host[:port], no path), separated by spaces or commas"
+            )
+        return " ".join(origins)
 
     def __init__(self, **values: Any) -> None:
         try:

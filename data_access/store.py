@@ -84,6 +84,16 @@ def _csv_fields(values: list[Any], integer: bool) -> list[str]:
     return [fields[v] for v in values]
 
 
+def _driver_connection(conn: Connection) -> Any:
+    """The driver's own connection (psycopg's, sqlite3's) under ``conn``, for the bulk paths
+    SQLAlchemy has no API for. It is optional because an invalidated connection has none:
+    that case is named here rather than surfacing as an error about ``None.cursor``."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was invalidated")
+    return driver
+
+
 def _copy(conn: Connection, table: Table, columns: Mapping[str, list[Any]], length: int) -> None:
     """COPY rows given column by column as CSV text, block by block.
 
@@ -91,7 +101,7 @@ def _copy(conn: Connection, table: Table, columns: Mapping[str, list[Any]], leng
     on the caller's connection and inside its transaction.
     """
     integer = [isinstance(table.c[name].type, Integer) for name in columns]
-    driver = conn.connection.driver_connection
+    driver = _driver_connection(conn)
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for start in range(0, length, COPY_CHUNK):
@@ -119,7 +129,7 @@ def _insert_columns(conn: Connection, table: Table, columns: Mapping[str, list[A
     if conn.dialect.name == "sqlite":
         placeholders = ", ".join("?" for _ in columns)
         # Straight to the driver, rows zipped as it binds them: no list of a million tuples.
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = _driver_connection(conn).cursor()
         try:
             cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
         finally:

@@ -469,6 +469,26 @@ LABELS: dict[str, tuple[str, str] | tuple[Plural, Plural]] = {
         "Every figure is available from the API: /api/v1 (OpenAPI description: "
         "/api/v1/openapi.json).",
     ),
+    # embeddable map (/embed)
+    "embed_title": ("{indicator}, {month} — GEN_SCAN", "{indicator}, {month} — GEN_SCAN"),
+    "embed_map_label": (
+        "Carte des départements : {indicator}, {view}",
+        "Map of départements: {indicator}, {view}",
+    ),
+    "embed_sources": (
+        "Sources : offres d'emploi d'un agrégateur d'annonces, formations de la Grande École "
+        "du Numérique ; contours IGN – ADMIN EXPRESS. GEN_SCAN.",
+        "Sources: job offers from a job-ad aggregator, trainings from the Grande École du "
+        "Numérique; boundaries IGN – ADMIN EXPRESS. GEN_SCAN.",
+    ),
+    "embed_full_map": ("Voir la carte complète", "See the full map"),
+    "new_tab": ("(nouvel onglet)", "(new tab)"),
+    "embed_db_down": (
+        "La base de données est momentanément injoignable : la carte reviendra dès qu'elle "
+        "répondra (nouvel essai dans {seconds} secondes).",
+        "The database cannot be reached right now: the map will come back as soon as it "
+        "answers (retrying in {seconds} seconds).",
+    ),
 }
 
 
@@ -575,43 +595,37 @@ def _render(rounded: Decimal, lang: Lang, style: Style, digits: int, signed: boo
     return _pattern(lang, style, digits, signed).apply(rounded, _locale(lang))
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or not math.isfinite(value)
+def _format(value: float | None, lang: str, style: Style, digits: int, signed: bool) -> str:
+    """The one place that writes a missing or non-finite value as an en dash, so that every
+    formatter below hands ``_number`` a real float."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return _number(value, normalise_lang(lang), style, digits, signed)
 
 
 def fmt_int(value: float | int | None, lang: str) -> str:
     """Whole number with the language's thousands separator; an en dash when missing."""
-    if _missing(value):
-        return "–"
-    return _number(value, normalise_lang(lang), "decimal", 0, False)
+    return _format(value, lang, "decimal", 0, False)
 
 
 def fmt_decimal(value: float | None, lang: str, digits: int = 2) -> str:
     """Decimal with a comma in French; an en dash when missing or not finite."""
-    if _missing(value):
-        return "–"
-    return _number(value, normalise_lang(lang), "decimal", digits, False)
+    return _format(value, lang, "decimal", digits, False)
 
 
 def fmt_percent(value: float | None, lang: str, digits: int = 1) -> str:
     """A share (0.125) as a percentage: ``12,5 %`` / ``12.5%``."""
-    if _missing(value):
-        return "–"
-    return _number(value, normalise_lang(lang), "percent", digits, False)
+    return _format(value, lang, "percent", digits, False)
 
 
 def fmt_signed_percent(value: float | None, lang: str, digits: int = 1) -> str:
     """Relative change such as ``+12,5 %`` (French) or ``+12.5%`` (English); no sign on 0."""
-    if _missing(value):
-        return "–"
-    return _number(value, normalise_lang(lang), "percent", digits, True)
+    return _format(value, lang, "percent", digits, True)
 
 
 def fmt_signed_decimal(value: float | None, lang: str, digits: int = 2) -> str:
     """Absolute change of an index, with an explicit sign (none on 0)."""
-    if _missing(value):
-        return "–"
-    return _number(value, normalise_lang(lang), "decimal", digits, True)
+    return _format(value, lang, "decimal", digits, True)
 
 
 @lru_cache(maxsize=1024)

@@ -6,6 +6,7 @@ exactly. These functions are pure: the callbacks only pass values in and out.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -83,7 +84,7 @@ class ViewState:
     @classmethod
     def from_store(cls, data: dict[str, Any], tools: dict[str, Any] | None = None) -> ViewState:
         merged = {**data, **(tools or {})}
-        return cls(**{k: merged.get(k) for k in QUERY_KEYS if k in merged})
+        return cls(**{k: merged[k] for k in QUERY_KEYS if k in merged})
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -121,7 +122,8 @@ def store_state(data: Any, catalog: Catalog | None, tools: Any = None) -> ViewSt
     if tools is not None and (not isinstance(tools, dict) or not set(tools) <= set(TOOL_KEYS)):
         return None
     merged = {**data, **(tools or {})}
-    values = {key: merged.get(key) for key in QUERY_KEYS}
+    # ``Any``: what the browser sent, checked value by value just below.
+    values: dict[str, Any] = {key: merged.get(key) for key in QUERY_KEYS}
     if not all(
         v is None or (isinstance(v, str) and 0 < len(v) <= MAX_VALUE_LENGTH)
         for v in values.values()
@@ -163,7 +165,7 @@ def parse_query(search: str | None, catalog: Catalog) -> tuple[ViewState, list[s
     for key in sorted(set(params) - set(QUERY_KEYS)):
         ignored.append(key[:MAX_VALUE_LENGTH])
 
-    def take(key: str, allowed: set[str]) -> str | None:
+    def take(key: str, allowed: Set[str]) -> str | None:
         value = _first(params, key)
         if value is None:
             return None
@@ -317,7 +319,7 @@ class Controls:
     compare: Any = None
 
 
-def _valid(value: Any, allowed: set[str]) -> str | None:
+def _valid(value: Any, allowed: Set[str]) -> str | None:
     return value if isinstance(value, str) and value in allowed else None
 
 

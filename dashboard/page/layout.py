@@ -16,6 +16,7 @@ from dashboard.core.i18n import DEFAULT_LANG, t
 from dashboard.core.service import Service
 from dashboard.core.state import DEFAULT_METRIC
 from dashboard.page.panels import change_options, fragile_options, metric_options
+from dashboard.page.tables import html_attrs
 from dashboard.shaping.figures import MapGeometry
 from dashboard.shaping.theme import GRAPH_CONFIG
 from dashboard.shaping.transforms import map_geometry
@@ -32,7 +33,7 @@ class StaticDeps:
     geometry: MapGeometry
     geojson_bytes: bytes
     geojson_route: str
-    map_config: dict[str, Any]
+    map_config: dcc.Graph.Config
     report_path: str = "/report"
 
 
@@ -46,7 +47,11 @@ def load_static(service: Service, url_prefix: str, topojson_url: str) -> StaticD
     digest = hashlib.sha256(geojson_bytes).hexdigest()[:12]
     route = GEOJSON_ROUTE.format(digest=digest)
     geometry = map_geometry(load_departements_geojson(), load_insets(), url_prefix + route)
-    map_config = {**GRAPH_CONFIG, "topojsonURL": topojson_url, "scrollZoom": False}
+    map_config: dcc.Graph.Config = {
+        **GRAPH_CONFIG,
+        "topojsonURL": topojson_url,
+        "scrollZoom": False,
+    }
     return StaticDeps(service, geometry, geojson_bytes, route, map_config, url_prefix + "/report")
 
 
@@ -85,7 +90,7 @@ def _switch(key: str, control: Any) -> html.Div:
         ],
         className="field field-metric",
         role="radiogroup",
-        **{"aria-labelledby": ids.text_id(key)},
+        **html_attrs({"aria-labelledby": ids.text_id(key)}),
     )
 
 
@@ -114,7 +119,7 @@ def _filters() -> html.Section:
                         ],
                         className="field field-metric",
                         role="radiogroup",
-                        **{"aria-labelledby": ids.text_id("metric")},
+                        **html_attrs({"aria-labelledby": ids.text_id("metric")}),
                     ),
                     _switch(
                         "view_mode",
@@ -174,7 +179,7 @@ def _filters() -> html.Section:
             ),
         ],
         className="filters card area-filters",
-        **{"aria-labelledby": ids.text_id("filters")},
+        **html_attrs({"aria-labelledby": ids.text_id("filters")}),
     )
 
 
@@ -182,11 +187,11 @@ def _card(title_key: str, *children: Any, extra_class: str = "") -> html.Section
     return html.Section(
         [_text(title_key, html.H2), *children],
         className=f"card {extra_class}".strip(),
-        **{"aria-labelledby": ids.text_id(title_key)},
+        **html_attrs({"aria-labelledby": ids.text_id(title_key)}),
     )
 
 
-def _graph(component_id: str, height: int, config: dict[str, Any] | None = None) -> html.Div:
+def _graph(component_id: str, height: int, config: dcc.Graph.Config | None = None) -> html.Div:
     """A chart in a slot of its height, so that nothing moves while its script loads."""
     return html.Div(
         dcc.Graph(
@@ -197,7 +202,7 @@ def _graph(component_id: str, height: int, config: dict[str, Any] | None = None)
         ),
         className="graph-slot",
         style={"minHeight": f"{height}px"},
-        **{"data-graph": component_id},
+        **html_attrs({"data-graph": component_id}),
     )
 
 
@@ -209,7 +214,7 @@ def _table(component_id: str) -> html.Div:
 def _changes_card() -> html.Section:
     return _card(
         "changes_title",
-        html.Div(id=ids.CHANGES, className="changes", **{"aria-live": "polite"}),
+        html.Div(id=ids.CHANGES, className="changes", **html_attrs({"aria-live": "polite"})),
         html.P(id=ids.CHANGES_NOTE, className="hint"),
         extra_class="area-changes",
     )
@@ -240,7 +245,7 @@ def _simulator_card() -> html.Section:
             ],
             className="field sim-field",
         ),
-        html.Div(id=ids.SIM_RESULT, className="sim-result", **{"aria-live": "polite"}),
+        html.Div(id=ids.SIM_RESULT, className="sim-result", **html_attrs({"aria-live": "polite"})),
         html.Div(id=ids.SIM_CHART, className="tool-chart"),
         extra_class="area-sim",
     )
@@ -391,7 +396,7 @@ def _dashboard_page(deps: StaticDeps) -> list[Any]:
                             ],
                             className="lang-switch",
                             role="group",
-                            **{"aria-labelledby": ids.text_id("lang_switch")},
+                            **html_attrs({"aria-labelledby": ids.text_id("lang_switch")}),
                         ),
                     ],
                     className="header-side",

@@ -24,15 +24,20 @@ PRINT_WIDTH = 700  # px: the width of an A4 page's text block at 96 dpi, 12 mm m
 TOP_N = 10
 
 
-def _static_graph(figure: dict[str, Any], height: int, map_config: dict[str, Any]) -> dcc.Graph:
+def _static_graph(figure: dict[str, Any], height: int, map_config: dcc.Graph.Config) -> dcc.Graph:
     figure["layout"] = {**figure.get("layout", {}), "width": PRINT_WIDTH, "height": height}
     figure["layout"].pop("autosize", None)
-    config = {**map_config, "staticPlot": True, "responsive": False, "displayModeBar": False}
+    config: dcc.Graph.Config = {
+        **map_config,
+        "staticPlot": True,
+        "responsive": False,
+        "displayModeBar": False,
+    }
     return dcc.Graph(figure=figure, config=config, className="report-graph")
 
 
 def map_extract(
-    service: Service, geometry: MapGeometry, state: ViewState, map_config: dict[str, Any]
+    service: Service, geometry: MapGeometry, state: ViewState, map_config: dcc.Graph.Config
 ) -> dcc.Graph:
     """The tension map zoomed on the territory's region (all of France for the national one)."""
     focus = state.region
@@ -101,7 +106,7 @@ def vintage_line(service: Service, lang: str) -> str:
 
 
 def render_report(
-    service: Service, geometry: MapGeometry, state: ViewState, map_config: dict[str, Any]
+    service: Service, geometry: MapGeometry, state: ViewState, map_config: dcc.Graph.Config
 ) -> list[Any]:
     """The report's content for the territory and filters of ``state``."""
     lang = state.lang

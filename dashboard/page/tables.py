@@ -9,7 +9,7 @@ turns the click into a sort order, and the table's panel renders the rows in tha
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -72,13 +72,24 @@ def sorted_rows(rows: Sequence[dict[str, Any]], order: SortOrder) -> list[dict[s
     return present + missing
 
 
+def html_attrs(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Props for a Dash HTML component's ``**kwargs``: ``aria-*`` and ``data-*`` attributes,
+    whose names are no Python identifiers, or a prop given only sometimes. Typed ``Any`` on
+    purpose: unpacked, a ``dict[str, str]`` would be checked against every named prop of the
+    component (numbers, booleans) although only the keys present are passed."""
+    return dict(attributes)
+
+
 def _header(table_id: str, column: Column, order: SortOrder, lang: str) -> html.Th:
     active = column.key == order.key
     direction = ("descending" if order.descending else "ascending") if active else "none"
     arrow = ("▼" if order.descending else "▲") if active else "↕"
     return html.Th(
         html.Button(
-            [column.label, html.Span(arrow, className="sort-arrow", **{"aria-hidden": "true"})],
+            [
+                column.label,
+                html.Span(arrow, className="sort-arrow", **html_attrs({"aria-hidden": "true"})),
+            ],
             id={
                 "type": SORT_BUTTON,
                 "table": table_id,
@@ -92,7 +103,7 @@ def _header(table_id: str, column: Column, order: SortOrder, lang: str) -> html.
         ),
         scope="col",
         className="num" if column.numeric else None,
-        **{"aria-sort": direction},
+        **html_attrs({"aria-sort": direction}),
     )
 
 
@@ -131,9 +142,11 @@ def render_table(
     ordered = sorted_rows(rows, order)
     return html.Table(
         [
-            html.Caption(caption, **({"id": caption_id} if caption_id else {})),
+            html.Caption(caption, **html_attrs({"id": caption_id} if caption_id else {})),
             html.Thead(html.Tr([_header(table_id, c, order, lang) for c in columns])),
-            html_node("Tbody", [_row(columns, r, lang) for r in ordered]),
+            # A component's JSON form, which Dash renders as it is; its types know only
+            # ``Component`` children.
+            html_node("Tbody", [_row(columns, r, lang) for r in ordered]),  # type: ignore[list-item]
         ],
         className="data-table",
     )

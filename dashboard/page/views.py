@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 from dash import Patch, html
@@ -27,7 +27,7 @@ from dashboard.core.i18n import (
 )
 from dashboard.core.service import Service, frame_to_csv
 from dashboard.core.state import ViewState, token_territory
-from dashboard.page.tables import Column, SortOrder
+from dashboard.page.tables import Column, Kind, SortOrder, html_attrs
 from dashboard.shaping import changes, figures, transforms
 from dashboard.shaping.figures import MapGeometry, MapRows, MapView
 from dashboard.shaping.simulator import Simulation, simulate
@@ -35,6 +35,7 @@ from data_access.queries import JobFilter
 from data_access.readmodel import Figures
 
 Figure = dict[str, Any]  # a plain Plotly figure: {"data": [...], "layout": {...}}
+MapSignature = dict[str, str | None]  # what the map in the browser shows (map_signature)
 
 MAP_TABLE_ORDER = SortOrder("tension_index", descending=True)
 TOP_JOBS_ORDER = SortOrder("rank")
@@ -94,7 +95,7 @@ def map_view(state: ViewState, threshold: int) -> MapView:
     )
 
 
-def map_signature(state: ViewState) -> dict[str, str | None]:
+def map_signature(state: ViewState) -> MapSignature:
     """What the map drawn in the browser shows, kept beside it to decide what to resend."""
     return {
         # The hover text names the month compared with, so in change mode the month is part
@@ -114,12 +115,26 @@ def _needed(path: tuple[Any, ...], before: dict[str, Any], after: dict[str, Any]
     return True
 
 
+# Without a previous signature the answer is always a whole figure (the embed page and the
+# first screen rely on it); the overloads let the type checker know it too.
+@overload
+def render_map(
+    service: Service, geometry: MapGeometry, state: ViewState, previous: None = None
+) -> tuple[Figure, MapSignature]: ...
+
+
+@overload
+def render_map(
+    service: Service, geometry: MapGeometry, state: ViewState, previous: dict[str, Any] | None
+) -> tuple[Figure | Patch, MapSignature]: ...
+
+
 def render_map(
     service: Service,
     geometry: MapGeometry,
     state: ViewState,
     previous: dict[str, Any] | None = None,
-) -> tuple[Figure | Patch, dict[str, str | None]]:
+) -> tuple[Figure | Patch, MapSignature]:
     """The map for ``state``: a whole figure the first time (or when language or indicator
     change), otherwise a ``Patch`` with only the values that changed (a few kilobytes)."""
     rows = map_rows(service, state)
@@ -208,7 +223,7 @@ def map_table_columns(lang: str, change_metric: str | None = None) -> list[Colum
             "job_offers": "change_offers_title",
             "trainings": "change_trainings_title",
         }.get(change_metric, "change_index_title")
-        kind = "index_change" if change_metric == "tension" else "percent_change"
+        kind: Kind = "index_change" if change_metric == "tension" else "percent_change"
         columns.insert(5, Column("change", t(title, lang), kind))
     return columns
 
@@ -242,7 +257,9 @@ def render_key_figures(service: Service, state: ViewState) -> list[Any]:
             html.Div(
                 [
                     html.Div(t(titles[item.measure], lang), className="kf-title"),
-                    html.Div(value, className="kf-value", **{"data-measure": item.measure}),
+                    html.Div(
+                        value, className="kf-value", **html_attrs({"data-measure": item.measure})
+                    ),
                     html.Ul(
                         [
                             _change_item(month_change, t("kf_vs_month", lang), item.change_month),
@@ -464,6 +481,7 @@ def csv_download(service: Service, state: ViewState) -> tuple[str, str]:
         "family": state.family,
         "metier": state.metier,
         "poste": state.poste,
+        "vintage": str(service.data_version()),
     }
     name_parts = ["genscan", state.month, state.region or "FR"]
     name_parts += [p for p in (state.family, state.metier, state.poste) if p]
@@ -587,7 +605,7 @@ def render_simulator(service: Service, state: ViewState) -> tuple[list[Any], Fig
                 [
                     html.Tr(
                         [html.Th(label, scope="row"), html.Td(one), html.Td(two)],
-                        **{"data-row": str(position)},
+                        **html_attrs({"data-row": str(position)}),
                     )
                     for position, (label, one, two) in enumerate(rows)
                 ]

@@ -284,7 +284,8 @@ def map_updates(rows: MapRows, geometry: MapGeometry, view: MapView) -> dict[tup
     selected = np.array([c == view.department for c in codes])
     extent = geometry.region_bounds.get(view.region or "", geometry.bounds)
     bounds = _pad(extent, insets=view.region is None)
-    customdata = [
+    # Offers and trainings, then the change's text when the map shows changes.
+    customdata: list[list[int | str | None]] = [
         [_count(o), _count(n)] for o, n in zip(data["job_offers"], data["trainings"], strict=True)
     ]
     if changes is not None:
@@ -930,7 +931,7 @@ def build_compare_figure(
                 "line": {"color": theme.MUTED, "width": 1, "dash": "dot"},
             }
         )
-    axis = {"gridcolor": theme.GRID, "automargin": True}
+    value_axis = {"gridcolor": theme.GRID, "automargin": True}
     layout = theme.base_layout(
         separators=theme.separators(lang),
         height=560,
@@ -946,20 +947,20 @@ def build_compare_figure(
             "gridcolor": theme.GRID,
         },
         yaxis={
-            **axis,
+            **value_axis,
             "domain": [0.7, 1.0],
             "title": {"text": t("metric_job_offers", lang)},
             "rangemode": "tozero",
             "tickformat": ",d",
         },
         yaxis2={
-            **axis,
+            **value_axis,
             "domain": [0.36, 0.64],
             "title": {"text": t("metric_trainings", lang)},
             "rangemode": "tozero",
             "tickformat": ",d",
         },
-        yaxis3={**axis, "domain": [0.0, 0.3], "title": {"text": t("axis_index", lang)}},
+        yaxis3={**value_axis, "domain": [0.0, 0.3], "title": {"text": t("axis_index", lang)}},
         shapes=shapes,
     )
     return {"data": traces, "layout": layout}

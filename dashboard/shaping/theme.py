@@ -7,9 +7,12 @@ tension scale runs from blue (more trainings than offers) to red (more offers), 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashboard.core.i18n import DEFAULT_LANG, number_separators
+
+if TYPE_CHECKING:
+    from dash.dcc import Graph
 
 FONT_FAMILY = (
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', sans-serif"
@@ -91,7 +94,8 @@ def separators(lang: str) -> str:
     return decimal + group
 
 
-GRAPH_CONFIG: dict[str, Any] = {
+# Typed as Dash's own description of Plotly's config, so that a misspelt key is caught.
+GRAPH_CONFIG: Graph.Config = {
     "displaylogo": False,
     "responsive": True,
     # "sendChartToCloud" would upload the chart to an outside service: not for a public page.

@@ -138,7 +138,9 @@ def register_view(app: Dash, deps: StaticDeps) -> None:
         if is_report_path(pathname, deps.report_path):
             raise PreventUpdate  # the report page draws itself from the URL
         triggered = {item["prop_id"] for item in ctx.triggered}
-        own = dict(zip([dep.component_id for dep in extras], args[n_triggers:-4], strict=True))
+        own = dict(
+            zip([dep.component_id_str() for dep in extras], args[n_triggers:-4], strict=True)
+        )
         if triggered & _VIEW_PROPS:
             view, state_props = _next_view(deps, args[:n_triggers], stored, stored_tools)
         else:  # a panel's own input: the view is the one the page holds
@@ -186,7 +188,7 @@ def _next_view(
             clicked_department(rest[N_CONTROLS]),
             {**previous.to_store(), **previous.tools_store()} if previous else None,
             catalog,
-            {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger),
+            {ids.LANG_FR: "fr", ids.LANG_EN: "en"}.get(trigger) if trigger else None,
         )
     except DATABASE_ERRORS:
         raise PreventUpdate from None
@@ -231,7 +233,7 @@ def _draw_panels(
     for name, panel in panels.STATE_PANELS.items():
         if not (new_view or _own_input_changed(panel, triggered)):
             continue
-        inputs = [own[dep.component_id] for dep in panel.extra]
+        inputs = [own[dep.component_id_str()] for dep in panel.extra]
         state = view if panel.tools_in_state else without_tools
         key = panels.panel_key(panel, state, version, inputs)
         if known.get(name) == key:

@@ -7,6 +7,7 @@ lazily), so gunicorn can import ``app.py`` in its master process and fork worker
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from dash import Dash
@@ -21,8 +22,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from dashboard.core.i18n import DEFAULT_LANG, t
 from dashboard.core.service import Service
 from dashboard.page import layout
-from dashboard.web import first_screen
-from dashboard.web.api import register_api
+from dashboard.web import embed, first_screen
+from dashboard.web.api import register_api, register_api_http
 from dashboard.web.compression import enable_compression
 from dashboard.web.health import register_health
 from dashboard.web.metrics import CountedCache, Metrics, register_metrics
@@ -110,6 +111,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         serve_locally=True,
         update_title=None,
         suppress_callback_exceptions=False,
+        assets_path_ignore=[f"^{embed.ASSETS_SUBDIR}$"],  # for /embed only, not the page
     )
     server = app.server
     server.config["GENSCAN_SETTINGS"] = settings
@@ -128,6 +130,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     prefix = app.config.requests_pathname_prefix.rstrip("/")
     deps = layout.load_static(service, prefix, app.get_asset_url("topojson/"))
     _serve_geojson(server, deps)
+    embed_path = embed.register_embed(app, deps)
     app.genscan_deps = deps
     app.layout = lambda: first_screen.request_layout(deps)
     callbacks.register(app, deps)
@@ -135,9 +138,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     _refuse_unknown_component_files(server)
     if not settings.debug:
         _disable_reload_hash(server, app)
-    _add_security_headers(server, app)
+    _add_security_headers(server, app, {embed_path: embed.frame_ancestors(settings.embed_origins)})
     _cache_versioned_assets(server)
     enable_compression(server)
+    register_api_http(server, service, settings)  # after compression: see its docstring
     _register_every_resource(app)
     _log_start(settings)
     return app
@@ -232,9 +236,10 @@ def callback_body_problem(body: Any, callback_map: dict[str, Any]) -> str | None
                 return f"{key} do not match the callback"
     outputs = body.get("outputs")
     listed = outputs if isinstance(outputs, list) else [outputs]
-    if not all(isinstance(o, dict) and isinstance(o.get("id"), str) for o in listed):
+    described = [o for o in listed if isinstance(o, dict) and isinstance(o.get("id"), str)]
+    if len(described) != len(listed):
         return "outputs do not match the callback"
-    names = [f"{o['id']}.{o.get('property')}" for o in listed]
+    names = [f"{o['id']}.{o.get('property')}" for o in described]
     joined = f"..{'...'.join(names)}.." if isinstance(outputs, list) else names[0]
     if joined != output:
         return "outputs do not match the callback"
@@ -280,10 +285,11 @@ def _disable_reload_hash(server: Flask, app: Dash) -> None:
     server.view_functions[endpoint] = no_hot_reload
 
 
-def content_security_policy(script_hashes: list[str]) -> str:
+def content_security_policy(script_hashes: Sequence[str], frame_ancestors: str = "'self'") -> str:
     """A policy that lets the page run with no inline script except Dash's own, hashed ones.
 
     Styles stay ``'unsafe-inline'``: Dash components and Plotly set element styles at run time.
+    ``frame_ancestors``: who may show the response in a frame (only ``/embed`` widens it).
     """
     scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(
@@ -298,18 +304,25 @@ def content_security_policy(script_hashes: list[str]) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'self'",
+            f"frame-ancestors {frame_ancestors}",
         ]
     )
 
 
-def _add_security_headers(server: Flask, app: Dash) -> None:
+def _add_security_headers(server: Flask, app: Dash, framed: dict[str, str]) -> None:
+    """The same headers on every response; the paths of ``framed`` (path → ``frame-ancestors``
+    sources) may be framed by those sources, so they carry no ``X-Frame-Options``, which knows
+    no list of origins and would forbid them."""
     policy = content_security_policy(app.csp_hashes())
+    # Those pages run no inline script: Dash's hashes are not needed there.
+    framed_policies = {path: content_security_policy([], a) for path, a in framed.items()}
 
     @server.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", policy)
+        framed_policy = framed_policies.get(request.path)
+        response.headers.setdefault("Content-Security-Policy", framed_policy or policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if framed_policy is None:
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response

@@ -22,6 +22,7 @@ import re
 import urllib.parse
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,7 +121,7 @@ def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
     props.update(panels.state_props(deps, catalog, state, notice))
     for panel in panels.STATE_PANELS.values():
         values, _failed = panels.guarded(
-            lambda p=panel: p.render(deps, state), panel.fallback, state.lang
+            partial(panel.render, deps, state), panel.fallback, state.lang
         )
         props.update(values)
     props.update(panels.methodology_props(deps, state.lang))
@@ -298,8 +299,8 @@ class FirstScreenDash(Dash):
 
     genscan_deps: StaticDeps | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, assets_ignore=re.escape(BOOT_SCRIPT), **kwargs)
+    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name, assets_ignore=re.escape(BOOT_SCRIPT), **kwargs)
         # Before the CSP hashes are taken (``factory``): the policy names this script.
         self.renderer = (
             f"document.addEventListener('{SCRIPTS_LOADED_EVENT}', () => {{ {self.renderer} }});"
@@ -307,7 +308,9 @@ class FirstScreenDash(Dash):
         boot = Path(self.config.assets_folder) / BOOT_SCRIPT
         self._boot_version = hashlib.sha256(boot.read_bytes()).hexdigest()[:12]
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    # Keywords only, as Dash calls it and as its documentation overrides it, so that whatever
+    # Dash passes is forwarded; its untyped signature lists them one by one.
+    def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
         """The page for the request's address, cached for the data version: after a press
         release most visitors open the same few addresses, and each costs one lookup."""
         deps = self.genscan_deps
@@ -347,7 +350,9 @@ class FirstScreenDash(Dash):
             }
         )
         page = page.replace("<html>", f'<html lang="{lang}">', 1)
-        if _component(layout, ids.DASHBOARD_PAGE).hidden:  # the report: print styles on
+        # The report: print styles on. Props are instance attributes, which ``Component``'s
+        # types do not declare.
+        if getattr(_component(layout, ids.DASHBOARD_PAGE), "hidden", False):
             page = page.replace("<body>", '<body class="printing-report">', 1)
         return page.replace("</head>", _canonical_link(layout) + "</head>", 1)
 
@@ -357,8 +362,7 @@ def _component(layout: Component, component_id: str) -> Component | None:
 
 
 def _layout_lang(layout: Component) -> Any:
-    store = _component(layout, ids.LANG_STORE)
-    return None if store is None else store.data
+    return getattr(_component(layout, ids.LANG_STORE), "data", None)
 
 
 def _canonical_link(layout: Component) -> str:

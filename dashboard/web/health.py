@@ -8,6 +8,8 @@ comes within seconds either way.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DBAPIError
 
@@ -21,6 +23,7 @@ def register_health(server: Flask, service: Service) -> None:
 
     @server.get(HEALTH_PATH)
     def health() -> tuple[Response, int]:
+        body: dict[str, Any]
         try:
             version = service.data_version()
         except DBAPIError:  # logged where it failed, by the engine
