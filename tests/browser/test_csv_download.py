@@ -19,6 +19,7 @@ HEADER = [
     "family",
     "metier",
     "poste",
+    "vintage",
     "code",
     "name",
     "job_offers",
@@ -62,7 +63,7 @@ def test_csv_download_matches_the_api_for_the_view(page, api):
     assert rows[0] == HEADER
     assert rows == expected
     body = rows[1:]
-    assert sorted(r[6] for r in body) == ["22", "29", "35", "56"]
+    assert sorted(r[HEADER.index("code")] for r in body) == ["22", "29", "35", "56"]
     for row in body:
         record = dict(zip(HEADER, row, strict=True))
         assert record["month"] == "2023-06"
