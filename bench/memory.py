@@ -39,12 +39,18 @@ def workers(master: int) -> list[int]:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak resident) of a process, in MB."""
+    """VmRSS and VmHWM (peak resident) of a process, and its Pss: the resident memory with
+    each page shared with other processes (the libraries and what the master loaded before
+    forking) counted as its share, in MB."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0]) / 1024
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name == "Pss":
+            fields["Pss"] = int(value.split()[0]) / 1024
     return fields
 
 
@@ -74,7 +80,7 @@ def show(moment: str, master: int) -> tuple[float, float]:
         rss, hwm = max(rss, mb["VmRSS"]), max(hwm, mb["VmHWM"])
         print(
             f"  {moment}: worker {pid}: VmRSS {mb['VmRSS']:.0f} MB, "
-            f"VmHWM {mb['VmHWM']:.0f} MB (CPU {cpu_s(pid):.1f} s)"
+            f"VmHWM {mb['VmHWM']:.0f} MB, Pss {mb['Pss']:.0f} MB (CPU {cpu_s(pid):.1f} s)"
         )
     return rss, hwm
 
