@@ -251,6 +251,7 @@ class AsOf:
     vintage: int
     coverage: dict[str, set[str]]  # month → measures imported
     undone: pd.DataFrame  # per cell, what the first later vintage to change it replaced
+    fresh: pd.DataFrame  # per month and measure, the first later vintage importing it anew
 
     def of_months(self, months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The facts and online trainings of some months: the current rows, with the cells a
@@ -258,9 +259,10 @@ class AsOf:
         facts = _current_facts(self.conn, months)
         online = _current_online(self.conn, months)
         undone = self.undone[self.undone["month"].isin(months)]
-        if not undone.empty:
+        fresh = self.fresh[self.fresh["month"].isin(months)]
+        if not (undone.empty and fresh.empty):
             every = {(m, x) for m in months for x in schema.MEASURES}
-            facts, online = _wide(_apply_undo(cells(facts, online, every), undone))
+            facts, online = _wide(_apply_undo(cells(facts, online, every), undone, fresh))
         return _covered_only(facts, online, self.coverage)
 
 
@@ -279,7 +281,24 @@ def as_of(conn: Connection, vintage_id: int) -> AsOf:
         )
     undone = _first_later(conn, schema.cell_undo, vintage_id, CELL_KEYS, "department_code")
     undone = undone.assign(value=pd.to_numeric(undone["value"]).astype("float64"))
-    return AsOf(conn, vintage_id, _coverage_as_of(conn, vintage_id), undone)
+    return AsOf(
+        conn, vintage_id, _coverage_as_of(conn, vintage_id), undone, _fresh(conn, vintage_id)
+    )
+
+
+def _fresh(conn: Connection, vintage_id: int) -> pd.DataFrame:
+    """Per month and measure, the first vintage after ``vintage_id`` that imported it while it
+    was not imported (its cells had no value before it): month, measure, fresh_at."""
+    c = schema.coverage_undo.c
+    query = (
+        select(c.month, c.measure, func.min(c.vintage_id))
+        .where(c.vintage_id > vintage_id, c.covered.is_(False))
+        .group_by(c.month, c.measure)
+    )
+    rows = list(map(tuple, conn.execute(query)))
+    return pd.DataFrame(rows, columns=["month", "measure", "fresh_at"]).astype(
+        {"fresh_at": "float64"}
+    )
 
 
 def _covered_only(
@@ -310,7 +329,7 @@ def _current_coverage(conn: Connection) -> dict[str, set[str]]:
 def _coverage_as_of(conn: Connection, vintage_id: int) -> dict[str, set[str]]:
     pairs = _pairs(_current_coverage(conn))
     undone = _first_later(conn, schema.coverage_undo, vintage_id, ["month", "measure"], None)
-    for month, measure, covered in undone.itertuples(index=False, name=None):
+    for month, measure, covered, _ in undone.itertuples(index=False, name=None):
         if covered:
             pairs.add((month, measure))
         else:
@@ -330,20 +349,34 @@ def _first_later(
     columns = [stored[k].label(k) if k in stored else c[k] for k in keys]
     value = c.value if department else c.covered
     result = conn.execute(
-        select(*columns, value).where(c.vintage_id > vintage_id).order_by(c.vintage_id)
+        select(*columns, value, c.vintage_id)
+        .where(c.vintage_id > vintage_id)
+        .order_by(c.vintage_id)
     )
-    frame = pd.DataFrame(list(map(tuple, result)), columns=[*keys, value.name])
+    frame = pd.DataFrame(list(map(tuple, result)), columns=[*keys, value.name, "vintage_id"])
     return frame.drop_duplicates(keys, keep="first")
 
 
-def _apply_undo(current: pd.DataFrame, undone: pd.DataFrame) -> pd.DataFrame:
-    """The current cells with the undone ones replaced by their earlier value (or removed)."""
-    if undone.empty:
-        return current
-    kept = current.merge(undone[CELL_KEYS], on=CELL_KEYS, how="left", indicator=True)
-    kept = kept.loc[kept["_merge"] == "left_only", [*CELL_KEYS, "value"]]
-    restored = undone.loc[undone["value"].notna(), [*CELL_KEYS, "value"]]
-    return pd.concat([kept, restored], ignore_index=True)
+def _apply_undo(current: pd.DataFrame, undone: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """The cells as they stood before the later vintages, from the current ones.
+
+    Each cell takes the value from the first later vintage that changed it: the earlier value
+    that vintage recorded (``undone``), or no value at all when that vintage imported the
+    cell's month and measure anew (``fresh``: such a vintage records no cell, since nothing
+    stood there before it)."""
+    every = pd.concat([current[CELL_KEYS], undone[CELL_KEYS]]).drop_duplicates()
+    frame = every.merge(current, on=CELL_KEYS, how="left").merge(
+        undone.rename(columns={"value": "before", "vintage_id": "cell_at"}),
+        on=CELL_KEYS,
+        how="left",
+    )
+    frame = frame.merge(fresh, on=["month", "measure"], how="left")
+    cell_first = frame["cell_at"].notna() & (frame["cell_at"] < frame["fresh_at"].fillna(np.inf))
+    value = np.where(
+        cell_first, frame["before"], np.where(frame["fresh_at"].notna(), np.nan, frame["value"])
+    )
+    frame = frame.assign(value=value.astype("float64"))
+    return frame.loc[frame["value"].notna(), [*CELL_KEYS, "value"]].reset_index(drop=True)
 
 
 def _wide(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
