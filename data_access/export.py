@@ -23,7 +23,7 @@ from data_access import schema
 from data_access.db import is_sqlite
 from data_access.importer import ONLINE
 from data_access.schema import MEASURES
-from data_access.vintages import as_of, current_id
+from data_access.vintages import as_of, current_coverage, current_id
 
 EXPORT_COLUMNS = ("month", "department", "poste", "job_offers", "trainings")
 KEY_COLUMNS = ("month", "department", "poste")
@@ -54,20 +54,12 @@ def export_months(conn: Connection, vintage: int) -> Iterator[pd.DataFrame]:
     """Each month shown right after ``vintage``, oldest first, as rows of ``EXPORT_COLUMNS``
     sorted by département (``online`` last) and poste; counts are nullable integers."""
     if vintage == current_id(conn):
-        for month in shown_months(_current_coverage(conn)):
+        for month in shown_months(current_coverage(conn)):
             yield _rows(month, *_current_month(conn, month))
         return
     past = as_of(conn, vintage)
     for month in shown_months(past.coverage):
         yield _rows(month, *past.of_months([month]))
-
-
-def _current_coverage(conn: Connection) -> dict[str, set[str]]:
-    mm = schema.month_measure.c
-    coverage: dict[str, set[str]] = {}
-    for month, measure in conn.execute(select(mm.month, mm.measure)):
-        coverage.setdefault(month, set()).add(measure)
-    return coverage
 
 
 def _current_month(conn: Connection, month: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -27,7 +27,7 @@ from data_access.tension import (
     compute_i0,
     tension_arrays,
 )
-from data_access.vintages import as_of
+from data_access.vintages import as_of, current_coverage
 
 INDICATOR_COLUMNS = ["code", "name", "job_offers", "trainings", "tension_index", "tension_status"]
 TREND_COLUMNS = ["month", "job_offers", "trainings", "tension_index", "tension_status"]
@@ -144,7 +144,7 @@ class ReadModel:
                 past = as_of(conn, vintage)
                 return cls._build(past.coverage, catalog, reference_month, past.of_months)
             return cls._build(
-                _coverage(conn),
+                current_coverage(conn),
                 catalog,
                 reference_month,
                 lambda months: (
@@ -307,14 +307,6 @@ def _positions(levels: np.ndarray, codes: np.ndarray) -> dict[tuple[str, str], i
         (str(level), str(code)): i
         for i, (level, code) in enumerate(zip(levels, codes, strict=True))
     }
-
-
-def _coverage(conn: Connection) -> dict[str, set[str]]:
-    mm = schema.month_measure.c
-    coverage: dict[str, set[str]] = {}
-    for month, measure in conn.execute(select(mm.month, mm.measure)):
-        coverage.setdefault(month, set()).add(measure)
-    return coverage
 
 
 def _facts_query() -> Select[Any]:

@@ -318,7 +318,8 @@ def _pairs(coverage: dict[str, set[str]]) -> set[tuple[str, str]]:
     return {(month, measure) for month, measures in coverage.items() for measure in measures}
 
 
-def _current_coverage(conn: Connection) -> dict[str, set[str]]:
+def current_coverage(conn: Connection) -> dict[str, set[str]]:
+    """Month → the measures imported for it, as the current tables hold them."""
     mm = schema.month_measure.c
     coverage: dict[str, set[str]] = {}
     for month, measure in conn.execute(select(mm.month, mm.measure)):
@@ -327,7 +328,7 @@ def _current_coverage(conn: Connection) -> dict[str, set[str]]:
 
 
 def _coverage_as_of(conn: Connection, vintage_id: int) -> dict[str, set[str]]:
-    pairs = _pairs(_current_coverage(conn))
+    pairs = _pairs(current_coverage(conn))
     undone = _first_later(conn, schema.coverage_undo, vintage_id, ["month", "measure"], None)
     for month, measure, covered, _ in undone.itertuples(index=False, name=None):
         if covered:
