@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import schema, vintages
+from data_access import import_runs, schema, vintages
 from data_access.db import make_engine
 from data_access.importer import Snapshot, SnapshotRejected, ValidationContext, read_snapshot_file
 from data_access.logs import configure_logging
@@ -96,26 +97,45 @@ def cmd_import(
 ) -> int:
     ensure_schema(engine, ref)
     rules = validation_context(engine)
-    status = EXIT_OK
-    for path in files:
-        started = time.perf_counter()
-        try:
-            snapshot = read_snapshot_file(path, rules)
-        except SnapshotRejected as exc:
-            _print_rejection(exc, err)
-            _log_rejection(exc, time.perf_counter() - started)
-            status = EXIT_REJECTED
-            continue
+    statuses = [_import_file(engine, ref, rules, path, dry_run, out, err) for path in files]
+    return max(statuses, default=EXIT_OK)
+
+
+def _import_file(
+    engine: Engine,
+    ref: ReferenceData,
+    rules: ValidationContext,
+    path: Path,
+    dry_run: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Validate and apply one file; every run but a dry one is recorded for ``/metrics``."""
+    started = time.perf_counter()
+    try:
+        snapshot = read_snapshot_file(path, rules)
         if dry_run:
             print(f"VALID {path}: {_summary(snapshot)} (dry run, nothing written)", file=out)
             _log_import(snapshot, "valid", time.perf_counter() - started)
-            continue
+            return EXIT_OK
         result = apply_snapshot(engine, snapshot, ref)
-        note = " (same file as an earlier import: figures unchanged)" * result.already_imported
+    except SnapshotRejected as exc:
         elapsed = time.perf_counter() - started
-        _log_import(snapshot, "unchanged" if result.already_imported else "imported", elapsed)
-        print(f"IMPORTED {path}: {_summary(snapshot)} in {elapsed:.1f} s{note}", file=out)
-    return status
+        _print_rejection(exc, err)
+        _log_rejection(exc, elapsed)
+        if not dry_run:
+            import_runs.record(engine, path.name, "rejected", elapsed, None)
+        return EXIT_REJECTED
+    except Exception:
+        import_runs.record(engine, path.name, "failed", time.perf_counter() - started, None)
+        raise
+    outcome = "unchanged" if result.already_imported else "imported"
+    elapsed = time.perf_counter() - started
+    _log_import(snapshot, outcome, elapsed)
+    import_runs.record(engine, path.name, outcome, elapsed, snapshot.row_count)
+    note = " (same file as an earlier import: figures unchanged)" * result.already_imported
+    print(f"IMPORTED {path}: {_summary(snapshot)} in {elapsed:.1f} s{note}", file=out)
+    return EXIT_OK
 
 
 def cmd_seed_demo(
@@ -141,6 +161,7 @@ def cmd_seed_demo(
     apply_snapshot(engine, snapshot, ref)
     elapsed = time.perf_counter() - started
     _log_import(snapshot, "seeded", elapsed)
+    import_runs.record(engine, snapshot.file_name, "imported", elapsed, snapshot.row_count)
     print(f"SEEDED demo history: {_summary(snapshot)} in {elapsed:.1f} s", file=out)
     return EXIT_OK
 
@@ -236,19 +257,38 @@ def main(
     configure_logging(settings)
     ref = load_reference()
     engine = make_engine(settings.database_url)
+    # The bulk loads talk to the driver itself, whose errors SQLAlchemy does not wrap.
+    database_errors = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
     try:
-        if args.command == "init-db":
-            return cmd_init_db(engine, ref, out)
-        if args.command == "import":
-            return cmd_import(engine, ref, args.files, args.dry_run, out, err)
-        if args.command == "history":
-            return cmd_history(engine, ref, out)
-        if args.command == "revert":
-            return cmd_revert(engine, ref, args.vintage, out, err)
-        from data_access.demo import DEMO_SEED
-
-        seed = DEMO_SEED if args.seed is None else args.seed
-        months = (args.first_month, args.last_month)
-        return cmd_seed_demo(engine, ref, args.force, seed, out, months)
+        return _run(args, engine, ref, out, err)
+    except database_errors as exc:
+        # The first line of the driver's own words: SQLAlchemy's message, and the lines after
+        # it, carry the statement and the rows it was given, for neither terminal nor log.
+        cause = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0] or type(exc).__name__
+        logger.error("database error", extra={"command": args.command, "cause": cause})
+        print(
+            f"Database error: {cause}. The command stopped; the transaction it had open, if "
+            "any, was rolled back.",
+            file=err,
+        )
+        return EXIT_FAILURE
     finally:
         engine.dispose()
+
+
+def _run(
+    args: argparse.Namespace, engine: Engine, ref: ReferenceData, out: TextIO, err: TextIO
+) -> int:
+    if args.command == "init-db":
+        return cmd_init_db(engine, ref, out)
+    if args.command == "import":
+        return cmd_import(engine, ref, args.files, args.dry_run, out, err)
+    if args.command == "history":
+        return cmd_history(engine, ref, out)
+    if args.command == "revert":
+        return cmd_revert(engine, ref, args.vintage, out, err)
+    from data_access.demo import DEMO_SEED
+
+    seed = DEMO_SEED if args.seed is None else args.seed
+    months = (args.first_month, args.last_month)
+    return cmd_seed_demo(engine, ref, args.force, seed, out, months)

@@ -9,6 +9,7 @@ Three layers:
   ``cell_undo`` (the earlier value of each cell it changed in a month and measure that were
   already imported) and ``coverage_undo`` (whether each month and measure it wrote had been
   imported before). Storage grows with what changed, not with the number of vintages;
+  beside it, ``import_run``: every run of the import command, rejected and failed ones too;
 - the totals: ``rollup``, one row per month × territory (national, region, département)
   × scope (all jobs, family, métier, poste), rebuilt for a month whenever that month is imported,
   for SQL readers of the database. The app itself reads the same totals from memory
@@ -23,6 +24,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -151,6 +153,22 @@ coverage_undo = Table(
     Column("month", MONTH, primary_key=True),
     Column("measure", String(16), primary_key=True),
     Column("covered", Boolean, nullable=False),  # whether it had been imported before
+)
+
+# Each run of the import command, whatever came of it: what /metrics reports of imports. A
+# rejected or failed run changes no figure; only this operations record says it happened.
+import_run = Table(
+    "import_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", Text, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("row_count", Integer, nullable=True),  # NULL: the file was not read to the end
+    Column("duration_seconds", Float, nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        "outcome IN ('imported', 'unchanged', 'rejected', 'failed')", name="known_outcome"
+    ),
 )
 
 rollup = Table(

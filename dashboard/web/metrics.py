@@ -3,8 +3,8 @@
 Under gunicorn every worker writes its counts to files in ``PROMETHEUS_MULTIPROC_DIR``
 (prometheus-client's multiprocess mode, set up by ``gunicorn.conf.py``) and whichever worker
 answers a scrape adds them all up. Imports run in another process (the data command line), so
-what they did is read from ``import_log`` at scrape time rather than counted: the figures are the
-same whichever process answers.
+what they did is read from ``import_log`` and ``import_run`` at scrape time rather than counted:
+the figures are the same whichever process answers.
 """
 
 from __future__ import annotations
@@ -23,12 +23,17 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from data_access import schema
+from data_access import import_runs, schema
 
 METRICS_PATH = "/metrics"
 
@@ -78,7 +83,8 @@ class CountedCache(Cache):
 
 
 class ImportCollector:
-    """The data version and the last import, read from the database at each scrape."""
+    """The data version, the last vintage and every import run, read from the database at
+    each scrape."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -90,36 +96,67 @@ class ImportCollector:
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("genscan_database_up", "Whether the scrape could read the database.")
         try:
-            imports, version, rows, imported_at = self._last_import()
+            with self.engine.connect() as conn:
+                last = _last_vintage(conn)
+                runs = import_runs.by_outcome(conn)
         except DBAPIError:
             up.add_metric([], 0)
             yield up
             return
         up.add_metric([], 1)
         yield up
-        yield GaugeMetricFamily(
-            "genscan_data_version", "Id of the last import (0: none).", value=version
-        )
-        yield CounterMetricFamily("genscan_imports", "Imports applied so far.", value=imports)
-        yield GaugeMetricFamily(
-            "genscan_last_import_rows", "Rows of the last imported file.", value=rows
-        )
-        yield GaugeMetricFamily(
-            "genscan_last_import_timestamp_seconds",
-            "When the last import was applied (Unix time; 0: none).",
-            value=imported_at,
-        )
+        yield from last
+        yield from _run_metrics(runs)
 
-    def _last_import(self) -> tuple[int, int, int, float]:
-        log = schema.import_log
-        with self.engine.connect() as conn:
-            imports, version = conn.execute(select(func.count(), func.max(log.c.id))).one()
-            last = conn.execute(
-                select(log.c.row_count, log.c.imported_at).order_by(log.c.id.desc()).limit(1)
-            ).first()
-        if last is None:
-            return 0, 0, 0, 0.0
-        return imports, version, last.row_count, _unix_time(last.imported_at)
+
+def _last_vintage(conn: Connection) -> list[Metric]:
+    log = schema.import_log.c
+    vintages, version = conn.execute(select(func.count(), func.max(log.id))).one()
+    last = conn.execute(
+        select(log.row_count, log.imported_at).order_by(log.id.desc()).limit(1)
+    ).first()
+    return [
+        GaugeMetricFamily(
+            "genscan_data_version", "Id of the last vintage (0: none).", value=version or 0
+        ),
+        CounterMetricFamily(
+            "genscan_vintages", "Vintages (imports and reverts) applied so far.", value=vintages
+        ),
+        GaugeMetricFamily(
+            "genscan_last_import_rows",
+            "Rows of the last vintage's file.",
+            value=last.row_count if last else 0,
+        ),
+        GaugeMetricFamily(
+            "genscan_last_import_timestamp_seconds",
+            "When the last vintage was applied (Unix time; 0: none).",
+            value=_unix_time(last.imported_at) if last else 0.0,
+        ),
+    ]
+
+
+def _run_metrics(runs: dict[str, import_runs.OutcomeRuns]) -> list[Metric]:
+    """Runs of the import command by outcome: imported, unchanged, rejected, failed."""
+    count = CounterMetricFamily(
+        "genscan_imports", "Runs of the import command, by outcome.", labels=["outcome"]
+    )
+    rows = CounterMetricFamily(
+        "genscan_import_rows", "Rows of the files of import runs, by outcome.", labels=["outcome"]
+    )
+    duration = HistogramMetricFamily(
+        "genscan_import_duration_seconds",
+        "Time an import run took, from reading the file to the commit, by outcome.",
+        labels=["outcome"],
+    )
+    for outcome, run in runs.items():
+        count.add_metric([outcome], run.runs)
+        rows.add_metric([outcome], run.rows)
+        buckets = [
+            (str(le), within)
+            for le, within in zip(import_runs.DURATION_BUCKETS, run.within, strict=True)
+        ]
+        duration.add_metric([outcome], [*buckets, ("+Inf", run.runs)], run.seconds)
+    return [count, rows, duration]
 
 
 def _unix_time(moment: datetime) -> float:

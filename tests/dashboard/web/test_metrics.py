@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +14,16 @@ from sqlalchemy import select
 
 from dashboard import create_app
 from data_access import schema
+from data_access.cli import main as data_cli
 from data_access.db import make_engine
+from data_access.reference import load_departements, load_job_map
 from data_access.settings import Settings
 from tests.dashboard.payloads import health_request
 from tests.dashboard.web.test_read_only import callback_bodies
+from tests.fixtures import write_fixture_snapshot
+
+DEPARTEMENTS = list(load_departements()["code"])
+POSTES = list(load_job_map()["poste_code"])
 
 DURATION = "genscan_http_request_duration_seconds"
 CALLBACK = "/_dash-update-component"
@@ -63,7 +71,7 @@ def test_unknown_paths_share_one_label(app: Dash) -> None:
         client.get(path)
     client.delete("/nothing-here")
     endpoints = {
-        dict(labels)["endpoint"] for (name, labels) in scrape(app) if name.endswith("_count")
+        dict(labels)["endpoint"] for (name, labels) in scrape(app) if name == f"{DURATION}_count"
     }
     assert "/no/such/page" not in endpoints
     assert endpoints <= {"/<path:path>", "unmatched", "/metrics"}
@@ -108,9 +116,39 @@ def test_data_version_and_last_import_are_read_from_the_database(
     samples = scrape(app)
     assert samples[("genscan_database_up", ())] == 1
     assert samples[("genscan_data_version", ())] == rows[-1].id
-    assert samples[("genscan_imports_total", ())] == len(rows)
+    assert samples[("genscan_vintages_total", ())] == len(rows)
     assert samples[("genscan_last_import_rows", ())] == rows[-1].row_count
     assert samples[("genscan_last_import_timestamp_seconds", ())] > 1.6e9
+
+
+def test_import_runs_of_the_command_line_are_counted_by_outcome_with_their_duration(
+    app: Dash, sqlite_url: str, tmp_path: Path
+) -> None:
+    before = scrape(app)
+    good = write_fixture_snapshot(tmp_path / "2023-02.csv", months=("2023-02",))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("month,department,poste,job_offers,trainings\n2023-02,01,x,-1,0\n")
+    for path in (good, good, bad):
+        data_cli(
+            ["import", str(path)], Settings(database_url=sqlite_url), io.StringIO(), io.StringIO()
+        )
+    after = scrape(app)
+
+    def added(name: str, outcome: str) -> float:
+        key = (name, (("outcome", outcome),))
+        return after[key] - before[key]
+
+    assert added("genscan_imports_total", "imported") == 1
+    assert added("genscan_imports_total", "unchanged") == 1
+    assert added("genscan_imports_total", "rejected") == 1
+    assert added("genscan_imports_total", "failed") == 0
+    # A row per département and poste, and one of online trainings per poste.
+    assert added("genscan_import_rows_total", "imported") == (len(DEPARTEMENTS) + 1) * len(POSTES)
+    assert added("genscan_import_rows_total", "rejected") == 0
+    assert added("genscan_import_duration_seconds_count", "imported") == 1
+    assert 0 < added("genscan_import_duration_seconds_sum", "imported") < 60
+    infinite = ("genscan_import_duration_seconds_bucket", (("le", "+Inf"), ("outcome", "rejected")))
+    assert after[infinite] - before[infinite] == 1
 
 
 def test_metrics_still_answer_when_the_database_is_unreachable() -> None:
