@@ -253,18 +253,6 @@ def _take_import_lock(conn: Connection, first_write: Callable[[], T]) -> T:
     return first_write()
 
 
-def _coverage(conn: Connection, months: Iterable[str]) -> dict[str, set[str]]:
-    coverage: dict[str, set[str]] = {m: set() for m in months}
-    rows = conn.execute(
-        select(schema.month_measure.c.month, schema.month_measure.c.measure).where(
-            schema.month_measure.c.month.in_(list(coverage))
-        )
-    )
-    for month, measure in rows:
-        coverage[month].add(measure)
-    return coverage
-
-
 def _read_month_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
     f = schema.fact.c
     result = conn.execute(
@@ -475,7 +463,7 @@ def apply_snapshot(
         kind, reverts = ("revert", revert.target.id) if revert else ("import", None)
         vintage = _take_import_lock(conn, lambda: vintages.start(conn, snapshot, kind, reverts))
         already = _seen(conn, snapshot.sha256, vintage)
-        coverage = _coverage(conn, months)
+        coverage = vintages.current_coverage(conn, months)
         clear_coverage()
         written = {(m, x) for m in months for x in measures} - uncovered
         covered_before = {(m, x): x in coverage[m] for m in months for x in measures}

@@ -318,11 +318,17 @@ def _pairs(coverage: dict[str, set[str]]) -> set[tuple[str, str]]:
     return {(month, measure) for month, measures in coverage.items() for measure in measures}
 
 
-def current_coverage(conn: Connection) -> dict[str, set[str]]:
-    """Month → the measures imported for it, as the current tables hold them."""
+def current_coverage(conn: Connection, months: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """Month → the measures imported for it, as the current tables hold them: every month
+    imported, or each of ``months`` (an empty set for one never imported), so that an import
+    can tell the measures it replaces from those it adds."""
     mm = schema.month_measure.c
+    query = select(mm.month, mm.measure)
     coverage: dict[str, set[str]] = {}
-    for month, measure in conn.execute(select(mm.month, mm.measure)):
+    if months is not None:
+        coverage = {month: set() for month in months}
+        query = query.where(mm.month.in_(list(coverage)))
+    for month, measure in conn.execute(query):
         coverage.setdefault(month, set()).add(measure)
     return coverage
 

@@ -17,7 +17,7 @@ from dash import Input, State, dcc, html
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard.core import ids
-from dashboard.core.i18n import fmt_day, fmt_int, month_label, normalise_lang, t
+from dashboard.core.i18n import fmt_int, month_label, normalise_lang, t
 from dashboard.core.state import (
     MAX_PLAN,
     ViewState,
@@ -27,6 +27,7 @@ from dashboard.core.state import (
     metier_options,
     poste_options,
     region_options,
+    requested_vintage,
 )
 from dashboard.page import report, tables, views
 from dashboard.shaping import figures
@@ -235,14 +236,23 @@ def pinned(deps: StaticDeps, vintage: Any) -> StaticDeps:
     return deps if service is deps.service else replace(deps, service=service)
 
 
+def pinned_to_request(
+    deps: StaticDeps, trigger: str | None, search: Any, stored: Any
+) -> StaticDeps:
+    """``deps`` answering a request: showing the vintage it asks for (``requested_vintage``'s
+    rule) when the catalog lists it. The first screen, the report and a click all follow this
+    one rule, since a view is parsed against the months of the figures it shows."""
+    query = search if isinstance(search, str) else None
+    return pinned(deps, requested_vintage(trigger, query, stored))
+
+
 def vintage_banner(deps: StaticDeps, state: ViewState) -> list[Any]:
     """What a view pinned to a vintage says of its figures, with the way to the current ones."""
     if state.vintage is None:
         return []
-    vintage = next(v for v in deps.service.vintages() if str(v.id) == state.vintage)
     lang = state.lang
     return [
-        html.Span(t("vintage_shown", lang, date=fmt_day(vintage.created_at, lang), id=vintage.id)),
+        html.Span(report.vintage_line(deps.service, lang, state.vintage)),
         " ",
         html.A(t("vintage_current", lang), href="./" + replace(state, vintage=None).to_query()),
     ]

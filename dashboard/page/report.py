@@ -95,11 +95,14 @@ def top_postes_table(service: Service, state: ViewState) -> tuple[str, html.Tabl
     return title, html.Table([html.Thead(header), html.Tbody(body)], className="report-table")
 
 
-def vintage_line(service: Service, lang: str) -> str:
-    """Which figures the report shows, so that a note citing it can be checked later: the
-    vintage is in the address of the same view."""
-    shown = service.data_version()
-    vintage = next((v for v in service.vintages() if v.id == shown), None)
+def vintage_line(service: Service, lang: str, vintage_id: str | None = None) -> str:
+    """Which figures are shown, so that a note citing them can be checked later (the vintage
+    is in the address of the same view): those of ``vintage_id`` (as a view names it, in text),
+    by default those ``service`` shows. Empty for a vintage ``service`` does not list.
+
+    The report's sources and the dashboard's banner both say it, so it is worded here once."""
+    wanted = str(service.data_version()) if vintage_id is None else vintage_id
+    vintage = next((v for v in service.vintages() if str(v.id) == wanted), None)
     if vintage is None:
         return ""
     return t("vintage_shown", lang, date=fmt_day(vintage.created_at, lang), id=vintage.id)

@@ -24,7 +24,6 @@ from dashboard.core.state import (
     clicked_department,
     parse_query,
     plan_refused,
-    requested_vintage,
     store_state,
     sync_state,
 )
@@ -177,7 +176,7 @@ def _next_view(
     if trigger is not None and not isinstance(trigger, str):
         raise PreventUpdate  # the page has no pattern-matching ids here: a forged request
     try:
-        deps = _pinned_to_request(deps, trigger, search, stored)
+        deps = panels.pinned_to_request(deps, trigger, search, stored)
         catalog = deps.service.catalog()
         # A store this app could not have written counts as none: the URL decides.
         previous = store_state(stored, catalog, stored_tools)
@@ -203,13 +202,6 @@ def _next_view(
         shown = dict(zip(CONTROL_IDS, rest[:N_CONTROLS], strict=True))
         new = unchanged_removed(new, old, shown)
     return state, new
-
-
-def _pinned_to_request(deps: StaticDeps, trigger: Any, search: Any, stored: Any) -> StaticDeps:
-    """``deps`` showing the vintage the next view asks for, when the catalog lists it (a view
-    is parsed against the months of the figures it shows)."""
-    wanted = requested_vintage(trigger, search if isinstance(search, str) else None, stored)
-    return panels.pinned(deps, wanted)
 
 
 def _draw_panels(
@@ -365,7 +357,7 @@ def register_pages(app: Dash, deps: StaticDeps) -> None:
             raise PreventUpdate
         query = search if isinstance(search, str) else None
         try:
-            shown = panels.pinned(deps, requested_vintage(None, query, None))
+            shown = panels.pinned_to_request(deps, None, query, None)
             state, _ignored = parse_query(query, shown.service.catalog())
         except DATABASE_ERRORS:
             return [html.P(t("db_down", "fr"))], no_update, no_update

@@ -33,7 +33,7 @@ from flask import has_request_context, request
 
 from dashboard.core import ids
 from dashboard.core.i18n import normalise_lang, t
-from dashboard.core.state import parse_query, requested_vintage
+from dashboard.core.state import parse_query
 from dashboard.page import panels
 from dashboard.page.layout import build_layout
 
@@ -102,7 +102,7 @@ def initial_layout(deps: StaticDeps, path: str, query: str) -> Component:
 def _view_props(deps: StaticDeps, report: bool, query: str) -> panels.Props:
     search = f"?{query}" if query else None
     version = deps.service.data_version()  # the latest: what the health check compares
-    deps = panels.pinned(deps, requested_vintage(None, search, None))
+    deps = panels.pinned_to_request(deps, None, search, None)
     catalog = deps.service.catalog()
     state, ignored = parse_query(search, catalog)
     props: panels.Props = {
