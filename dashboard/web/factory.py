@@ -13,7 +13,6 @@ from typing import Any
 from dash import Dash
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
-from flask_caching import Cache
 from plotly.io import json as plotly_json
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -24,9 +23,10 @@ from dashboard.core.service import Service
 from dashboard.page import layout
 from dashboard.web import embed, first_screen
 from dashboard.web.api import register_api, register_api_http
+from dashboard.web.cache import REDIS_OPTIONS, FailSoftCache
 from dashboard.web.compression import enable_compression
 from dashboard.web.health import register_health
-from dashboard.web.metrics import CountedCache, Metrics, register_metrics
+from dashboard.web.metrics import Metrics, register_metrics
 from dashboard.web.request_log import log_requests, request_fields
 from data_access.db import make_engine
 from data_access.logs import configure_logging
@@ -43,7 +43,7 @@ def cache_config(settings: Settings) -> dict[str, object]:
     """Redis when configured (shared by all workers and hosts), else files, else memory."""
     base: dict[str, object] = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
     if settings.redis_url:
-        return {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
+        return {**base, **_redis(settings.redis_url)}
     if settings.cache_dir:
         return {**base, "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(settings.cache_dir)}
     return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
@@ -56,8 +56,12 @@ def response_cache_config(settings: Settings) -> dict[str, object]:
     """
     base: dict[str, object] = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
     if settings.redis_url:
-        return {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
+        return {**base, **_redis(settings.redis_url)}
     return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
+
+
+def _redis(url: str) -> dict[str, object]:
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_OPTIONS": REDIS_OPTIONS}
 
 
 def prepare_database(settings: Settings, engine: Engine | None = None) -> bool:
@@ -120,8 +124,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     callback_path = app.config.routes_pathname_prefix + "_dash-update-component"
     log_requests(server, callback_path, app.callback_map, metrics.observe_request)
     _limit_request_bodies(server, settings.max_body_bytes)
-    cache = Cache(server, config=cache_config(settings))
-    responses = CountedCache(server, response_cache_config(settings), metrics)
+    errors = metrics.count_cache_error
+    cache = FailSoftCache(server, cache_config(settings), "data", on_error=errors)
+    responses = FailSoftCache(
+        server, response_cache_config(settings), "response", metrics.count_lookup, errors
+    )
     service = Service(Repository(engine, settings.reference_month), cache, settings, responses)
     server.extensions["genscan_service"] = service
     register_health(server, service)

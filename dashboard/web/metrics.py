@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, Response
-from flask_caching import Cache
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -61,6 +59,12 @@ class Metrics:
             "Panels not found in the response cache, hence drawn.",
             registry=own,
         )
+        self.cache_errors = Counter(
+            "genscan_cache_errors",
+            "Cache lookups and writes that failed (Redis unreachable…), served as misses.",
+            ["cache"],
+            registry=own,
+        )
         if multiprocess_dir:
             MultiProcessCollector(self.registry, path=str(multiprocess_dir))
         self.registry.register(ImportCollector(engine))
@@ -68,18 +72,12 @@ class Metrics:
     def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
         self.request_duration.labels(endpoint, str(status)).observe(seconds)
 
+    def count_lookup(self, hit: bool) -> None:
+        """A lookup in the response cache."""
+        (self.cache_hits if hit else self.cache_misses).inc()
 
-class CountedCache(Cache):
-    """The response cache, counting its lookups as hits and misses."""
-
-    def __init__(self, server: Flask, config: dict[str, object], metrics: Metrics) -> None:
-        super().__init__(server, config=config)
-        self.metrics = metrics
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        value = super().get(*args, **kwargs)
-        (self.metrics.cache_misses if value is None else self.metrics.cache_hits).inc()
-        return value
+    def count_cache_error(self, cache: str) -> None:
+        self.cache_errors.labels(cache).inc()
 
 
 class ImportCollector:

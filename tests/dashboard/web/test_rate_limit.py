@@ -4,10 +4,6 @@ never limited, and one budget shared by every worker through Redis."""
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +12,8 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from data_access.settings import Settings, SettingsError
-from tests.conftest import skip_or_fail
 from tests.dashboard.payloads import health_request
+from tests.redis_server import RedisServer
 
 LIMIT = 5
 ROUTES = ["/api/v1/months", "/api/v1/indicators", "/api/v1/vintages", "/api/v1/nope"]
@@ -87,38 +83,15 @@ def test_a_malformed_limit_is_refused_at_start_naming_its_variable() -> None:
     assert Settings.from_env({"GENSCAN_API_RATE_LIMIT": "10/second;600/hour"}).api_rate_limit
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A private ``redis-server`` on a free port, stopped at the end."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        skip_or_fail("redis-server not installed (Debian package redis-server)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer(tmp_path)
+    server.start()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 def test_workers_draw_on_one_budget_through_redis(sqlite_url: str, redis_url: str) -> None:
