@@ -38,6 +38,14 @@ def run(url: str, *argv: str) -> tuple[int, str]:
     return status, err.getvalue()
 
 
+def new_month_and_bad_file(tmp_path: Path) -> tuple[Path, Path]:
+    """A valid file of a month the fixture lacks, and a file every import refuses."""
+    good = write_fixture_snapshot(tmp_path / "2023-02.csv", months=("2023-02",))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("month,department,poste,job_offers,trainings\n2023-02,01,x,-1,0\n")
+    return good, bad
+
+
 def runs(engine: Engine) -> dict[str, import_runs.OutcomeRuns]:
     with engine.connect() as conn:
         return import_runs.by_outcome(conn)
@@ -47,9 +55,7 @@ def test_each_run_is_recorded_with_its_outcome_and_rows(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     before = runs(engine)
-    good = write_fixture_snapshot(tmp_path / "2023-02.csv", months=("2023-02",))
-    bad = tmp_path / "bad.csv"
-    bad.write_text("month,department,poste,job_offers,trainings\n2023-02,01,x,-1,0\n")
+    good, bad = new_month_and_bad_file(tmp_path)
     assert run(database_url, "import", str(good))[0] == 0
     assert run(database_url, "import", str(good))[0] == 0
     assert run(database_url, "import", str(bad))[0] == 2
@@ -70,7 +76,7 @@ def test_a_failing_import_is_recorded_failed_and_changes_no_figure(
         for statement in REFUSE_FACTS[engine.dialect.name]:
             conn.execute(text(statement))
     unchanged = database_checksum(engine)
-    good = write_fixture_snapshot(tmp_path / "2023-02.csv", months=("2023-02",))
+    good, _bad = new_month_and_bad_file(tmp_path)
     status, err = run(database_url, "import", str(good))
     assert status == 1
     assert "Database error: no space left on device" in err

@@ -20,7 +20,7 @@ from data_access.reference import load_departements, load_job_map
 from data_access.settings import Settings
 from tests.dashboard.payloads import health_request
 from tests.dashboard.web.test_read_only import callback_bodies
-from tests.fixtures import write_fixture_snapshot
+from tests.data_access.test_import_runs import new_month_and_bad_file
 
 DEPARTEMENTS = list(load_departements()["code"])
 POSTES = list(load_job_map()["poste_code"])
@@ -125,9 +125,7 @@ def test_import_runs_of_the_command_line_are_counted_by_outcome_with_their_durat
     app: Dash, sqlite_url: str, tmp_path: Path
 ) -> None:
     before = scrape(app)
-    good = write_fixture_snapshot(tmp_path / "2023-02.csv", months=("2023-02",))
-    bad = tmp_path / "bad.csv"
-    bad.write_text("month,department,poste,job_offers,trainings\n2023-02,01,x,-1,0\n")
+    good, bad = new_month_and_bad_file(tmp_path)
     for path in (good, good, bad):
         data_cli(
             ["import", str(path)], Settings(database_url=sqlite_url), io.StringIO(), io.StringIO()
