@@ -96,7 +96,6 @@ class ImportCollector:
         try:
             with self.engine.connect() as conn:
                 last = _last_vintage(conn)
-                runs = import_runs.by_outcome(conn)
         except DBAPIError:
             up.add_metric([], 0)
             yield up
@@ -104,6 +103,11 @@ class ImportCollector:
         up.add_metric([], 1)
         yield up
         yield from last
+        try:
+            with self.engine.connect() as conn:
+                runs = import_runs.by_outcome(conn)
+        except DBAPIError:
+            return  # a schema older than this code, until ``init-db`` adds ``import_run``
         yield from _run_metrics(runs)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from dash import Dash
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dashboard import create_app
 from data_access import schema
@@ -154,3 +154,16 @@ def test_metrics_still_answer_when_the_database_is_unreachable() -> None:
     samples = scrape(create_app(Settings(database_url=url, seed_demo_if_empty=False)))
     assert samples[("genscan_database_up", ())] == 0
     assert ("genscan_data_version", ()) not in samples
+
+
+def test_a_database_not_yet_migrated_for_import_runs_is_still_up(
+    app: Dash, sqlite_url: str
+) -> None:
+    engine = make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE import_run"))
+    engine.dispose()
+    samples = scrape(app)
+    assert samples[("genscan_database_up", ())] == 1
+    assert ("genscan_vintages_total", ()) in samples
+    assert not any(name.startswith("genscan_imports") for (name, _labels) in samples)
