@@ -146,7 +146,7 @@ def cmd_seed_demo(
     out: TextIO,
     months: tuple[str | None, str | None] = (None, None),
 ) -> int:
-    from data_access.seed import demo_snapshot  # numpy-heavy: only this command pays for it
+    from data_access.seed import seed_demo  # numpy-heavy: only this command pays for it
 
     ensure_schema(engine, ref)
     if database_has_facts(engine) and not force:
@@ -156,12 +156,8 @@ def cmd_seed_demo(
             file=out,
         )
         return EXIT_FAILURE
-    started = time.perf_counter()
-    snapshot = demo_snapshot(ref, seed=seed, first_month=months[0], last_month=months[1])
-    apply_snapshot(engine, snapshot, ref)
-    elapsed = time.perf_counter() - started
+    snapshot, elapsed = seed_demo(engine, ref, seed, months)
     _log_import(snapshot, "seeded", elapsed)
-    import_runs.record(engine, snapshot.file_name, "imported", elapsed, snapshot.row_count)
     print(f"SEEDED demo history: {_summary(snapshot)} in {elapsed:.1f} s", file=out)
     return EXIT_OK
 

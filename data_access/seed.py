@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pandas as pd
+from sqlalchemy import Engine
 
+from data_access import import_runs
 from data_access.demo import DEMO_FIRST_MONTH, DEMO_LAST_MONTH, DEMO_SEED, generate_demo_history
 from data_access.importer import Snapshot
 from data_access.reference import ReferenceData
+from data_access.store import apply_snapshot
 
 DEMO_FILE_PREFIX = "demo-history"
 
@@ -49,3 +53,19 @@ def demo_snapshot(
         online=online.reset_index(drop=True),
         row_count=len(rows) + len(online),
     )
+
+
+def seed_demo(
+    engine: Engine,
+    ref: ReferenceData,
+    seed: int = DEMO_SEED,
+    months: tuple[str | None, str | None] = (None, None),
+) -> tuple[Snapshot, float]:
+    """Generate and import the demo history, recorded as an import run like any other (the
+    first ``make run`` does it, as does ``seed-demo``); the snapshot and the seconds it took."""
+    started = time.perf_counter()
+    snapshot = demo_snapshot(ref, seed=seed, first_month=months[0], last_month=months[1])
+    apply_snapshot(engine, snapshot, ref)
+    elapsed = time.perf_counter() - started
+    import_runs.record(engine, snapshot.file_name, "imported", elapsed, snapshot.row_count)
+    return snapshot, elapsed

@@ -70,8 +70,7 @@ def prepare_database(settings: Settings, engine: Engine | None = None) -> bool:
     Returns whether the demo history was seeded. Called by ``python app.py`` and by the
     gunicorn master before workers start, never per request.
     """
-    from data_access.seed import demo_snapshot
-    from data_access.store import apply_snapshot
+    from data_access.seed import seed_demo
 
     owned = engine is None
     engine = engine or make_engine(settings.database_url)
@@ -79,7 +78,7 @@ def prepare_database(settings: Settings, engine: Engine | None = None) -> bool:
         ref = load_reference()
         ensure_schema(engine, ref)
         if settings.seed_demo_if_empty and not database_has_facts(engine):
-            apply_snapshot(engine, demo_snapshot(ref), ref)
+            seed_demo(engine, ref)
             return True
         return False
     finally:

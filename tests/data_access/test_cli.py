@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from data_access import import_runs
 from data_access.cli import main as data_cli
 from data_access.db import make_engine
 from data_access.queries import JobFilter, Repository
 from data_access.readmodel import ReadModel
+from data_access.reference import load_departements, load_job_map
 from data_access.settings import REPO_ROOT, Settings
 
 
@@ -33,6 +35,10 @@ def test_seed_demo_loads_27_months_calibrated_on_published_figures(tmp_path: Pat
     assert abs(national.loc["2023-09", "trainings"] / 19_978 - 1) < 0.15
     assert national["job_offers"].idxmax() in {"2023-02", "2023-03"}
     assert national.loc["2022-10", "tension_index"] == 1.0
+    with repo.engine.connect() as conn:
+        seeded = import_runs.by_outcome(conn)["imported"]
+    per_month = (len(load_departements()) + 1) * len(load_job_map())  # and the online rows
+    assert (seeded.runs, seeded.rows) == (1, len(months) * per_month)
     again = io.StringIO()
     assert data_cli(["seed-demo"], settings=Settings(database_url=url), out=again) == 1
     assert "already holds figures" in again.getvalue()
