@@ -14,16 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import Connection, Engine
 
-from data_access import schema
 from data_access.db import is_sqlite
 from data_access.importer import ONLINE
 from data_access.schema import MEASURES
-from data_access.vintages import as_of, current_coverage, current_id
+from data_access.vintages import (
+    as_of,
+    current_coverage,
+    current_facts,
+    current_id,
+    current_online,
+)
 
 EXPORT_COLUMNS = ("month", "department", "poste", "job_offers", "trainings")
 KEY_COLUMNS = ("month", "department", "poste")
@@ -55,28 +59,11 @@ def export_months(conn: Connection, vintage: int) -> Iterator[pd.DataFrame]:
     sorted by département (``online`` last) and poste; counts are nullable integers."""
     if vintage == current_id(conn):
         for month in shown_months(current_coverage(conn)):
-            yield _rows(month, *_current_month(conn, month))
+            yield _rows(month, current_facts(conn, [month]), current_online(conn, [month]))
         return
     past = as_of(conn, vintage)
     for month in shown_months(past.coverage):
         yield _rows(month, *past.of_months([month]))
-
-
-def _current_month(conn: Connection, month: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    f, o = schema.fact.c, schema.online_training.c
-    facts = select(
-        f.department_code.label("department"),
-        f.poste_code.label("poste"),
-        f.job_offers,
-        f.trainings,
-    ).where(f.month == month)
-    online = select(o.poste_code.label("poste"), o.trainings).where(o.month == month)
-    return _frame(conn, facts), _frame(conn, online)
-
-
-def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
-    result = conn.execute(query)
-    return pd.DataFrame(list(map(tuple, result)), columns=list(result.keys()))
 
 
 def _rows(month: str, facts: pd.DataFrame, online: pd.DataFrame) -> pd.DataFrame:

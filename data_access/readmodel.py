@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import Engine
 
-from data_access import schema
 from data_access.queries import Catalog
 from data_access.rollup import Totals, totals
 from data_access.schema import ALL_SCOPE_CODE, MEASURES, NATIONAL_CODE
@@ -29,7 +28,7 @@ from data_access.tension import (
     compute_i0,
     tension_arrays,
 )
-from data_access.vintages import as_of, current_coverage
+from data_access.vintages import as_of, current_coverage, current_facts, current_online
 
 _LIBC = ctypes.util.find_library("c")
 
@@ -170,10 +169,7 @@ class ReadModel:
                 current_coverage(conn),
                 catalog,
                 reference_month,
-                lambda months: (
-                    _frame(conn, _facts_query().where(schema.fact.c.month.in_(months))),
-                    _frame(conn, _online_query().where(schema.online_training.c.month.in_(months))),
-                ),
+                lambda months: (current_facts(conn, months), current_online(conn, months)),
             )
 
     @classmethod
@@ -337,28 +333,3 @@ def _positions(levels: np.ndarray, codes: np.ndarray) -> dict[tuple[str, str], i
         (str(level), str(code)): i
         for i, (level, code) in enumerate(zip(levels, codes, strict=True))
     }
-
-
-def _facts_query() -> Select[Any]:
-    f = schema.fact.c
-    return select(
-        f.month,
-        f.department_code.label("department"),
-        f.poste_code.label("poste"),
-        f.job_offers,
-        f.trainings,
-    )
-
-
-def _online_query() -> Select[Any]:
-    o = schema.online_training.c
-    return select(o.month, o.poste_code.label("poste"), o.trainings)
-
-
-def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
-    result = conn.execute(query)
-    frame = pd.DataFrame(list(map(tuple, result)), columns=list(result.keys()))
-    for measure in MEASURES:
-        if measure in frame:
-            frame[measure] = pd.to_numeric(frame[measure]).astype("float64")
-    return frame

@@ -254,30 +254,11 @@ def _take_import_lock(conn: Connection, first_write: Callable[[], T]) -> T:
 
 
 def _read_month_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
-    f = schema.fact.c
-    result = conn.execute(
-        select(
-            f.month,
-            f.department_code.label("department"),
-            f.poste_code.label("poste"),
-            f.job_offers,
-            f.trainings,
-        ).where(f.month.in_(months))
-    )
-    frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
-    for measure in schema.MEASURES:
-        frame[measure] = frame[measure].astype("Int64")
-    return frame
+    return vintages.current_facts(conn, months).astype(dict.fromkeys(schema.MEASURES, "Int64"))
 
 
 def _read_month_online(conn: Connection, months: list[str]) -> pd.DataFrame:
-    o = schema.online_training.c
-    result = conn.execute(
-        select(o.month, o.poste_code.label("poste"), o.trainings).where(o.month.in_(months))
-    )
-    frame = pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
-    frame["trainings"] = frame["trainings"].astype("Int64")
-    return frame
+    return vintages.current_online(conn, months).astype({"trainings": "Int64"})
 
 
 def _merge_measures(

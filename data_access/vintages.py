@@ -256,8 +256,8 @@ class AsOf:
     def of_months(self, months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The facts and online trainings of some months: the current rows, with the cells a
         later vintage changed given back their earlier value."""
-        facts = _current_facts(self.conn, months)
-        online = _current_online(self.conn, months)
+        facts = current_facts(self.conn, months)
+        online = current_online(self.conn, months)
         undone = self.undone[self.undone["month"].isin(months)]
         fresh = self.fresh[self.fresh["month"].isin(months)]
         if not (undone.empty and fresh.empty):
@@ -403,7 +403,9 @@ def _wide(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-def _current_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
+def current_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
+    """The stored facts of some months (month, department, poste and both measures), counts as
+    floats with NaN where missing: what the read model, the export and a past vintage read."""
     f = schema.fact.c
     query = select(
         f.month,
@@ -415,7 +417,8 @@ def _current_facts(conn: Connection, months: list[str]) -> pd.DataFrame:
     return _frame(conn, query)
 
 
-def _current_online(conn: Connection, months: list[str]) -> pd.DataFrame:
+def current_online(conn: Connection, months: list[str]) -> pd.DataFrame:
+    """The stored online trainings of some months (month, poste, trainings), as floats."""
     o = schema.online_training.c
     query = select(o.month, o.poste_code.label("poste"), o.trainings).where(o.month.in_(months))
     return _frame(conn, query)
