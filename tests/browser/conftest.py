@@ -146,6 +146,20 @@ class PageProblems:
         if response.status >= 400:
             self.errors.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
+    def watch(self, context: Any) -> Any:
+        """A new page of ``context``, its requests, console and errors noted here."""
+        context.on("request", self.on_request)
+        context.on("requestfailed", self.on_request_failed)
+        context.on("response", self.on_response)
+        page = context.new_page()
+        page.on("console", self.on_console)
+        page.on("pageerror", self.on_page_error)
+        return page
+
+    def report(self) -> list[str]:
+        """Everything that makes the page not clean."""
+        return self.errors + [f"request outside the app: {url}" for url in self.outside]
+
 
 def _screenshot_name(node_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", node_name).strip("_") + ".png"
@@ -159,12 +173,7 @@ def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) 
     )
     context.set_default_timeout(TIMEOUT_MS)
     problems = PageProblems(origin=live_server.url)
-    context.on("request", problems.on_request)
-    context.on("requestfailed", problems.on_request_failed)
-    context.on("response", problems.on_response)
-    new_page = context.new_page()
-    new_page.on("console", problems.on_console)
-    new_page.on("pageerror", problems.on_page_error)
+    new_page = problems.watch(context)
     try:
         yield new_page
     finally:
@@ -180,6 +189,6 @@ def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) 
         context.close()
     for text in problems.warnings:
         warnings.warn(f"{request.node.name}: {text}", BrowserConsoleWarning, stacklevel=1)
-    report = problems.errors + [f"request outside the app: {u}" for u in problems.outside]
+    report = problems.report()
     if report:
         pytest.fail("the page was not clean:\n  " + "\n  ".join(report))

@@ -105,12 +105,7 @@ def framed(
     context = browser.new_context(viewport={"width": width, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)
     problems = TwoOrigins(origin=live_server.url, framing_origin=other_site.url)
-    context.on("request", problems.on_request)
-    context.on("requestfailed", problems.on_request_failed)
-    context.on("response", problems.on_response)
-    page = context.new_page()
-    page.on("console", problems.on_console)
-    page.on("pageerror", problems.on_page_error)
+    page = problems.watch(context)
     try:
         yield page, problems
     finally:

@@ -371,17 +371,12 @@ def visitor(browser: Any, url: str) -> Iterator[Any]:
     context = browser.new_context(viewport=VIEWPORT, base_url=url)
     context.set_default_timeout(TIMEOUT_MS)
     problems = PageProblems(origin=url)
-    context.on("request", problems.on_request)
-    context.on("requestfailed", problems.on_request_failed)
-    context.on("response", problems.on_response)
-    new_page = context.new_page()
-    new_page.on("console", problems.on_console)
-    new_page.on("pageerror", problems.on_page_error)
+    new_page = problems.watch(context)
     try:
         yield new_page
     finally:
         context.close()
-    report = problems.errors + [f"request outside the app: {u}" for u in problems.outside]
+    report = problems.report()
     assert not report, "the page was not clean:\n  " + "\n  ".join(report)
 
 

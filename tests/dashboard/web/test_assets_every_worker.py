@@ -13,8 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 
 from dashboard import create_app
 from data_access.settings import REPO_ROOT, Settings
+from tests.dashboard.web.test_gunicorn_service import get
 
 WORKERS = 3
 ROUNDS = 6  # each resource asked this many times at once: every worker gets some
@@ -79,15 +78,6 @@ def fresh_workers(sqlite_url: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_every_worker_serves_every_resource_before_any_page(
     fresh_workers: str, sqlite_url: str
 ) -> None:
@@ -96,7 +86,7 @@ def test_every_worker_serves_every_resource_before_any_page(
     assert any("dash_core_components" in r for r in resources)
     urls = [fresh_workers + r for r in resources for _ in range(ROUNDS)]
     with ThreadPoolExecutor(max_workers=24) as pool:
-        statuses = list(pool.map(_status, urls))
+        statuses = list(pool.map(get, urls))
     failures = sorted({u for u, s in zip(urls, statuses, strict=True) if s != 200})
     assert not failures, failures
-    assert _status(fresh_workers + "/") == 200
+    assert get(fresh_workers + "/") == 200
