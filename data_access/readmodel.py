@@ -9,7 +9,6 @@ history are 120 months × 120 territories × 150 job scopes × 2 measures, about
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,8 +29,6 @@ from data_access.tension import (
 )
 from data_access.vintages import as_of, current_coverage, current_facts, current_online
 
-_LIBC = ctypes.util.find_library("c")
-
 
 def release_freed_memory() -> bool:
     """Give the heap pages freed since the last call back to the system (glibc's
@@ -42,10 +39,9 @@ def release_freed_memory() -> bool:
     version away.
     """
     try:
-        trim = ctypes.CDLL(_LIBC).malloc_trim if _LIBC else None
+        # The symbols the process already has: the C library's, with no search for its file.
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
-        trim = None
-    if trim is None:
         return False
     trim(0)
     return True
