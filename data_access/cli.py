@@ -112,6 +112,14 @@ def _import_file(
 ) -> int:
     """Validate and apply one file; every run but a dry one is recorded for ``/metrics``."""
     started = time.perf_counter()
+
+    def ended(outcome: str, rows: int | None) -> float:
+        """The run's seconds, once recorded (a dry run is not)."""
+        elapsed = time.perf_counter() - started
+        if not dry_run:
+            import_runs.record(engine, path.name, outcome, elapsed, rows)
+        return elapsed
+
     try:
         snapshot = read_snapshot_file(path, rules)
         if dry_run:
@@ -120,19 +128,16 @@ def _import_file(
             return EXIT_OK
         result = apply_snapshot(engine, snapshot, ref)
     except SnapshotRejected as exc:
-        elapsed = time.perf_counter() - started
+        elapsed = ended("rejected", None)
         _print_rejection(exc, err)
         _log_rejection(exc, elapsed)
-        if not dry_run:
-            import_runs.record(engine, path.name, "rejected", elapsed, None)
         return EXIT_REJECTED
     except Exception:
-        import_runs.record(engine, path.name, "failed", time.perf_counter() - started, None)
+        ended("failed", None)
         raise
     outcome = "unchanged" if result.already_imported else "imported"
-    elapsed = time.perf_counter() - started
+    elapsed = ended(outcome, snapshot.row_count)
     _log_import(snapshot, outcome, elapsed)
-    import_runs.record(engine, path.name, outcome, elapsed, snapshot.row_count)
     note = " (same file as an earlier import: figures unchanged)" * result.already_imported
     print(f"IMPORTED {path}: {_summary(snapshot)} in {elapsed:.1f} s{note}", file=out)
     return EXIT_OK
